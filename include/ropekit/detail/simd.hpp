@@ -1,0 +1,179 @@
+// ropekit: element loads/stores and lane shuffles over xsimd batches.
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_DETAIL_SIMD_HPP
+#define ROPEKIT_DETAIL_SIMD_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#include "../types.hpp"
+
+#if defined(__SSE2__) || defined(_M_X64)
+#  include <immintrin.h>
+#endif
+
+// GCC 12.2 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace ropekit {
+namespace detail {
+
+template <class Arch, class Base>
+constexpr bool arch_is = std::is_base_of<Base, Arch>::value;
+
+/// Compute type for a pair of element types: double if either is double.
+template <class S, class D>
+using compute_t = std::conditional_t<std::is_same<S, double>::value || std::is_same<D, double>::value, double, float>;
+
+/// Loads batch<C, Arch>::size elements of S starting at p (unaligned) as C.
+template <class Arch, class C, class S>
+inline xsimd::batch<C, Arch> load_batch(const S* p) {
+  using B = xsimd::batch<C, Arch>;
+  if constexpr (std::is_same<S, C>::value) {
+    return B::load_unaligned(p);
+  } else {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx512f>) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      if constexpr (std::is_same<S, f16>::value) return B(_mm512_cvtph_ps(raw));
+      if constexpr (std::is_same<S, bf16>::value)
+        return B(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16)));
+    }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f>) {
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      if constexpr (std::is_same<S, f16>::value) return B(_mm256_cvtph_ps(raw));
+      if constexpr (std::is_same<S, bf16>::value)
+        return B(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16)));
+    }
+#endif
+    alignas(64) C buffer[B::size];
+    for (std::size_t i = 0; i < B::size; ++i) buffer[i] = C(to_float(p[i]));
+    return B::load_aligned(buffer);
+  }
+}
+
+/// Stores a batch of C into batch::size elements of D at p (unaligned),
+/// rounding to nearest even.
+template <class Arch, class C, class D>
+inline void store_batch(D* p, const xsimd::batch<C, Arch>& v) {
+  using B = xsimd::batch<C, Arch>;
+  if constexpr (std::is_same<D, C>::value) {
+    v.store_unaligned(p);
+  } else {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx512f>) {
+      const __m512 x = v;
+      if constexpr (std::is_same<D, f16>::value) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                            _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        return;
+      }
+      if constexpr (std::is_same<D, bf16>::value) {
+        const __m512i bits = _mm512_castps_si512(x);
+        const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+        const __m512i rounded =
+            _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+        const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        const __m512i result = _mm512_mask_blend_epi32(nan, rounded, quiet);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(result));
+        return;
+      }
+    }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f>) {
+      const __m256 x = v;
+      if constexpr (std::is_same<D, f16>::value) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        return;
+      }
+      if constexpr (std::is_same<D, bf16>::value) {
+        const __m256i bits = _mm256_castps_si256(x);
+        const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+        const __m256i rounded =
+            _mm256_srli_epi32(_mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+        const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
+        const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+        const __m256i result = _mm256_blendv_epi8(rounded, quiet, nan);
+        const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+        return;
+      }
+    }
+#endif
+    alignas(64) C buffer[B::size];
+    v.store_aligned(buffer);
+    for (std::size_t i = 0; i < B::size; ++i) {
+      if constexpr (std::is_same<C, double>::value) {
+        p[i] = from_double<D>(buffer[i]);
+      } else {
+        p[i] = from_float<D>(buffer[i]);
+      }
+    }
+  }
+}
+
+/// Scalar load/store with the same conversions (used in tails).
+template <class C, class S>
+inline C load_scalar(const S* p) {
+  return C(to_float(*p));
+}
+template <class C, class D>
+inline void store_scalar(D* p, C v) {
+  if constexpr (std::is_same<C, double>::value) {
+    *p = from_double<D>(v);
+  } else {
+    *p = from_float<D>(v);
+  }
+}
+
+/// Swaps adjacent lanes: (v0, v1, v2, v3, ...) -> (v1, v0, v3, v2, ...).
+template <class Arch, class C>
+inline xsimd::batch<C, Arch> swap_pairs(const xsimd::batch<C, Arch>& v) {
+  using B = xsimd::batch<C, Arch>;
+#if defined(__AVX512F__)
+  if constexpr (arch_is<Arch, xsimd::avx512f>) {
+    if constexpr (std::is_same<C, float>::value) return B(_mm512_permute_ps(__m512(v), 0xB1));
+    if constexpr (std::is_same<C, double>::value) return B(_mm512_permute_pd(__m512d(v), 0x55));
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (arch_is<Arch, xsimd::avx> && !arch_is<Arch, xsimd::avx512f>) {
+    if constexpr (std::is_same<C, float>::value) return B(_mm256_permute_ps(__m256(v), 0xB1));
+    if constexpr (std::is_same<C, double>::value) return B(_mm256_permute_pd(__m256d(v), 0x5));
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (arch_is<Arch, xsimd::sse2>) {
+    if constexpr (std::is_same<C, float>::value) return B(_mm_shuffle_ps(__m128(v), __m128(v), 0xB1));
+    if constexpr (std::is_same<C, double>::value) return B(_mm_shuffle_pd(__m128d(v), __m128d(v), 1));
+  }
+#endif
+  alignas(64) C buffer[B::size];
+  v.store_aligned(buffer);
+  for (std::size_t i = 0; i + 1 < B::size; i += 2) {
+    const C t = buffer[i];
+    buffer[i] = buffer[i + 1];
+    buffer[i + 1] = t;
+  }
+  return B::load_aligned(buffer);
+}
+
+}  // namespace detail
+}  // namespace ropekit
+
+#if defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
+
+#endif  // ROPEKIT_DETAIL_SIMD_HPP
