@@ -1,0 +1,77 @@
+// Shared helpers for the ropekit tests: random data, poisoning, ulp distances.
+#ifndef ROPEKIT_TESTS_SUPPORT_HPP
+#define ROPEKIT_TESTS_SUPPORT_HPP
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include <ropekit/ropekit.hpp>
+
+namespace rk_test {
+
+/// A fresh generator per test, seeded from the test's name hash and a counter
+/// so that each test sees different inputs but runs are reproducible.
+inline std::mt19937_64& rng() {
+  static std::mt19937_64 g(0x5eed1234abcdULL);
+  return g;
+}
+
+template <class T>
+inline T from_double_value(double v) {
+  return ropekit::from_double<T>(v);
+}
+
+/// Fills n elements with normal(0, 1) values representable in T.
+template <class T>
+inline std::vector<T> random_vector(std::size_t n) {
+  std::normal_distribution<double> d(0.0, 1.0);
+  std::vector<T> v(n);
+  for (auto& x : v) x = from_double_value<T>(d(rng()));
+  return v;
+}
+
+/// A value no correct kernel writes: NaN with a recognisable payload.
+template <class T>
+inline T poison() {
+  if constexpr (std::is_same<T, ropekit::f16>::value) return ropekit::f16{0x7e5a};
+  if constexpr (std::is_same<T, ropekit::bf16>::value) return ropekit::bf16{0x7fda};
+  return std::numeric_limits<T>::quiet_NaN();
+}
+
+/// Distance in units in the last place of float between a and b (both finite).
+inline double float_ulps(double got, double expected) {
+  const double ulp = std::ldexp(1.0, std::ilogb(std::max(std::abs(expected), 1e-300)) - 23);
+  return std::abs(got - expected) / ulp;
+}
+
+/// The unit roundoff of T: 2^-24 for float, 2^-11 for f16, 2^-8 for bf16, 2^-53 for double.
+template <class T>
+constexpr double unit_roundoff() {
+  if constexpr (std::is_same<T, float>::value) return 0x1p-24;
+  if constexpr (std::is_same<T, double>::value) return 0x1p-53;
+  if constexpr (std::is_same<T, ropekit::f16>::value) return 0x1p-11;
+  return 0x1p-8;
+}
+
+/// ulp of x in format T (normal range).
+template <class T>
+inline double ulp_of(double x) {
+  const int mant = std::is_same<T, double>::value ? 52
+                   : std::is_same<T, float>::value ? 23
+                   : std::is_same<T, ropekit::f16>::value ? 10
+                                                         : 7;
+  const int min_exp = std::is_same<T, double>::value ? -1022
+                      : std::is_same<T, float>::value ? -126
+                      : std::is_same<T, ropekit::f16>::value ? -14
+                                                            : -126;
+  const int e = x == 0 ? min_exp : std::max(std::ilogb(x), min_exp);
+  return std::ldexp(1.0, e - mant);
+}
+
+}  // namespace rk_test
+
+#endif
