@@ -78,29 +78,26 @@ inline void sincos_split(const xsimd::batch<double, Arch>& hi, const xsimd::batc
   cos_out = xsimd::select((q == B(1.0)) | (q == B(2.0)), -cos_r, cos_r);
 }
 
-/// sin and cos of position * inv (inv a batch of float values widened to
-/// double), for the angle mode. In accurate mode the position is split as
-/// p_hi + p_lo with p_lo = position mod 2^16, so that p_hi * inv (<= 39
-/// significant bits) and p_lo * inv (<= 40 bits) are both exact and the
-/// reduction sees the exact angle.
+/// sin and cos of position * inv[j] for the batch::size values at `inv`
+/// (float values widened to double, 64-byte aligned), for the angle mode. In
+/// accurate mode the position is split as p_hi + p_lo with p_lo = position mod
+/// 2^16, so that p_hi * inv (<= 39 significant bits) and p_lo * inv (<= 40
+/// bits) are both exact and the reduction sees the exact angle.
 template <class Arch>
-inline void sincos_position(std::int64_t position, const xsimd::batch<double, Arch>& inv, AngleMode mode,
+inline void sincos_position(std::int64_t position, const double* inv, AngleMode mode,
                             xsimd::batch<double, Arch>& sin_out, xsimd::batch<double, Arch>& cos_out) {
   using B = xsimd::batch<double, Arch>;
   if (mode == AngleMode::float32_compatible) {
-    // fl32(fl32(pos) * inv): a double product of two floats is exact, so one
-    // rounding to float gives the float32 product.
-    const double p = double(float(position));
+    // fl32(fl32(pos) * inv), evaluated in float as PyTorch does.
+    const float p = static_cast<float>(position);
     alignas(64) double angle[B::size];
-    (B(p) * inv).store_aligned(angle);
-    for (std::size_t i = 0; i < B::size; ++i) angle[i] = double(float(angle[i]));
+    for (std::size_t i = 0; i < B::size; ++i) angle[i] = double(p * static_cast<float>(inv[i]));
     sincos_split<Arch>(B::load_aligned(angle), B(0.0), sin_out, cos_out);
     return;
   }
   const std::int64_t low = position & 0xffff;
-  const double p_hi = double(position - low);
-  const double p_lo = double(low);
-  sincos_split<Arch>(B(p_hi) * inv, B(p_lo) * inv, sin_out, cos_out);
+  const B v = B::load_aligned(inv);
+  sincos_split<Arch>(B(double(position - low)) * v, B(double(low)) * v, sin_out, cos_out);
 }
 
 }  // namespace detail

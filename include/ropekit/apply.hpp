@@ -135,7 +135,7 @@ inline void fill_coefficients(const AngleSource& a, std::int64_t position, std::
       const std::int64_t m = n - i < W ? n - i : W;
       for (std::int64_t j = 0; j < W; ++j) inv[j] = j < m ? double(a.inv_freq[p0 + i + j]) : 0.0;
       BD sb, cb;
-      sincos_position<Arch>(position, BD::load_aligned(inv), a.mode, sb, cb);
+      sincos_position<Arch>(position, inv, a.mode, sb, cb);
       (cb * BD(a.scale)).store_aligned(cv);
       (sb * BD(sin_scale)).store_aligned(sv);
       for (std::int64_t j = 0; j < m; ++j) {

@@ -56,15 +56,16 @@ class CosSinCache {
     using B = xsimd::batch<double>;
     pairs_ = std::int64_t(freq.inv_freq.size());
     const std::int64_t padded = (pairs_ + std::int64_t(B::size) - 1) / std::int64_t(B::size) * std::int64_t(B::size);
-    std::vector<double> inv(std::size_t(padded), 0.0);
-    for (std::int64_t i = 0; i < pairs_; ++i) inv[std::size_t(i)] = freq.inv_freq[std::size_t(i)];
+    alignas(64) double inv[B::size];
     cos_.resize(std::size_t(max_position * pairs_));
     sin_.resize(std::size_t(max_position * pairs_));
     alignas(64) double s[B::size], c[B::size];
     for (std::int64_t p = 0; p < max_position; ++p) {
       for (std::int64_t i = 0; i < padded; i += std::int64_t(B::size)) {
+        for (std::int64_t j = 0; j < std::int64_t(B::size); ++j)
+          inv[j] = i + j < pairs_ ? double(freq.inv_freq[std::size_t(i + j)]) : 0.0;
         B sb, cb;
-        detail::sincos_position(p, B::load_unaligned(inv.data() + i), mode, sb, cb);
+        detail::sincos_position(p, inv, mode, sb, cb);
         sb.store_aligned(s);
         cb.store_aligned(c);
         for (std::int64_t j = 0; j < std::int64_t(B::size) && i + j < pairs_; ++j) {

@@ -1,0 +1,339 @@
+// Kernels against the scalar reference: every combination of pairing, element
+// types, in place / out of place, Q only / Q+K, partial rotary, strides, angle
+// source (on the fly, CosSinCache, caller table), position type, direction and
+// angle mode, on three instruction sets, with poisoned outputs and guards.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+namespace {
+
+using ropekit::bf16;
+using ropekit::f16;
+using ropekit::HeadsView;
+using ropekit::Pairing;
+
+template <class T>
+bool same_bits(T a, T b) {
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+enum class Source { on_the_fly, cache, table };
+enum class PosKind { i64, i32, range };
+enum class Layout { token_major, head_major, padded };
+
+struct Case {
+  Pairing pairing;
+  Source source;
+  ropekit::Direction direction;
+  bool in_place;
+  bool with_k;
+  PosKind pos_kind;
+  ropekit::AngleMode mode;
+  std::int64_t head_dim, rotary_dim, tokens, heads;
+  Layout layout;
+  std::int64_t offset;  // elements before the view's first element (misalignment)
+
+  std::string describe() const {
+    return std::string(pairing == Pairing::neox ? "neox" : "interleaved") + " source=" +
+           std::to_string(int(source)) + " inverse=" + std::to_string(direction == ropekit::Direction::inverse) +
+           " in_place=" + std::to_string(in_place) + " qk=" + std::to_string(with_k) + " pos=" +
+           std::to_string(int(pos_kind)) + " f32mode=" + std::to_string(mode == ropekit::AngleMode::float32_compatible) +
+           " head_dim=" + std::to_string(head_dim) + " rotary_dim=" + std::to_string(rotary_dim) +
+           " tokens=" + std::to_string(tokens) + " heads=" + std::to_string(heads) + " layout=" +
+           std::to_string(int(layout)) + " offset=" + std::to_string(offset);
+  }
+};
+
+/// A buffer holding one view plus guard elements before and after, all
+/// poisoned except the viewed vectors, which get random values.
+template <class T>
+struct Buffer {
+  std::vector<T> storage;
+  HeadsView<T> view;
+  std::int64_t guard = 17;
+
+  Buffer(const Case& c, std::int64_t heads, bool fill) {
+    std::int64_t ts, hs;
+    switch (c.layout) {
+      case Layout::token_major: ts = heads * c.head_dim, hs = c.head_dim; break;
+      case Layout::head_major: ts = c.head_dim, hs = c.tokens * c.head_dim; break;
+      default: hs = c.head_dim + 3, ts = heads * hs + 5; break;
+    }
+    view = HeadsView<T>{nullptr, c.tokens, heads, c.head_dim, ts, hs};
+    storage.assign(std::size_t(view.required_span_size() + 2 * guard + c.offset), rk_test::poison<T>());
+    view.data = storage.data() + guard + c.offset;
+    if (fill) {
+      const auto values = rk_test::random_vector<T>(std::size_t(c.tokens * heads * c.head_dim));
+      std::size_t k = 0;
+      for (std::int64_t t = 0; t < c.tokens; ++t)
+        for (std::int64_t h = 0; h < heads; ++h)
+          for (std::int64_t d = 0; d < c.head_dim; ++d) view.at(t, h)[d] = values[k++];
+    }
+  }
+  bool in_view(std::size_t index) const {
+    const std::int64_t rel = std::int64_t(index) - (view.data - storage.data());
+    if (rel < 0 || rel >= view.required_span_size()) return false;
+    for (std::int64_t t = 0; t < view.tokens; ++t)
+      for (std::int64_t h = 0; h < view.heads; ++h) {
+        const std::int64_t start = t * view.token_stride + h * view.head_stride;
+        if (rel >= start && rel < start + view.head_dim) return true;
+      }
+    return false;
+  }
+};
+
+/// Bound on |kernel - reference| for one output element, with u_X the unit
+/// roundoff of X, C the compute type and M = |x1||c| + |x2||s| the size of
+/// the terms of the pair (c, s the exact coefficients):
+///  - coefficient error (relative): on the fly, cos/sin are within 1 ulp of C
+///    and the attention factor adds a rounding: 2 u_C for float; for double
+///    the range reduction and Taylor polynomials add a few ulps: 8 u_C. A
+///    CosSinCache stores float values: 2 u_float. A caller table is used
+///    exactly (0), its inverse (c, -s)/(c^2+s^2) adds 2 u_C;
+///  - the rotation: a product and an fma, plus margin: 3 u_C;
+///  - storing to a narrower D: 1 ulp of D at the result.
+template <class C, class D>
+double tolerance(Source source, bool inverse, double magnitude, double reference) {
+  const double u = rk_test::unit_roundoff<C>();
+  double coefficient;
+  switch (source) {
+    case Source::on_the_fly: coefficient = std::is_same<C, double>::value ? 8 * u : 2 * u; break;
+    case Source::cache: coefficient = 2 * rk_test::unit_roundoff<float>(); break;
+    default: coefficient = inverse ? 2 * u : 0.0; break;
+  }
+  double tol = (coefficient + 3 * u) * magnitude;
+  if (!std::is_same<C, D>::value) tol += rk_test::ulp_of<D>(std::abs(reference));
+  return tol;
+}
+
+template <class S, class D, class Arch>
+struct Types {
+  using Src = S;
+  using Dst = D;
+  using A = Arch;
+};
+
+template <class P>
+class ApplyTest : public ::testing::Test {};
+
+using AllTypes = ::testing::Types<
+    Types<float, float, xsimd::default_arch>, Types<f16, f16, xsimd::default_arch>,
+    Types<bf16, bf16, xsimd::default_arch>, Types<double, double, xsimd::default_arch>,
+    Types<float, f16, xsimd::default_arch>, Types<float, bf16, xsimd::default_arch>,
+    Types<bf16, float, xsimd::default_arch>, Types<f16, float, xsimd::default_arch>,
+    Types<float, float, xsimd::sse2>, Types<bf16, bf16, xsimd::sse2>, Types<f16, f16, xsimd::sse2>,
+    Types<double, double, xsimd::sse2>
+#if defined(__AVX2__) && defined(__FMA__)
+    , Types<float, float, xsimd::fma3<xsimd::avx2>>, Types<f16, f16, xsimd::fma3<xsimd::avx2>>,
+    Types<bf16, bf16, xsimd::fma3<xsimd::avx2>>, Types<float, bf16, xsimd::fma3<xsimd::avx2>>
+#endif
+    >;
+TYPED_TEST_SUITE(ApplyTest, AllTypes);
+
+std::vector<Case> all_cases() {
+  const std::vector<std::pair<std::int64_t, std::int64_t>> shapes = {
+      {64, 64}, {80, 80}, {96, 96}, {128, 128}, {256, 256}, {64, 16}, {80, 24}, {96, 32},
+      {128, 64}, {256, 128}, {96, 24}, {128, 32}, {80, 64}, {256, 16}};
+  std::vector<Case> cases;
+  std::uniform_int_distribution<std::int64_t> tokens(1, 37), heads(1, 5), offset(0, 3);
+  std::size_t shape = 0;
+  for (Pairing pairing : {Pairing::neox, Pairing::interleaved})
+    for (Source source : {Source::on_the_fly, Source::cache, Source::table})
+      for (auto direction : {ropekit::Direction::forward, ropekit::Direction::inverse})
+        for (bool in_place : {true, false})
+          for (bool with_k : {false, true})
+            for (PosKind pos : {PosKind::i64, PosKind::i32, PosKind::range})
+              for (auto mode : {ropekit::AngleMode::accurate, ropekit::AngleMode::float32_compatible}) {
+                if (source == Source::table && mode == ropekit::AngleMode::float32_compatible) continue;
+                const auto [hd, rd] = shapes[shape++ % shapes.size()];
+                const Layout layout = Layout(shape % 3);
+                cases.push_back(Case{pairing, source, direction, in_place, with_k, pos, mode, hd, rd,
+                                     tokens(rk_test::rng()), heads(rk_test::rng()), layout, offset(rk_test::rng())});
+              }
+  return cases;
+}
+
+template <class S, class D, class Arch>
+void run_case(const Case& c) {
+  using C = ropekit::detail::compute_t<S, D>;
+  SCOPED_TRACE(c.describe());
+  const std::int64_t pairs = c.rotary_dim / 2;
+
+  // Frequencies: a real table with an attention factor != 1 (YaRN) so that
+  // scaling and its inverse are exercised.
+  ropekit::RopeSpec spec;
+  spec.rotary_dim = c.rotary_dim;
+  spec.base = 10000.0;
+  ropekit::scaling::Yarn yarn;
+  yarn.factor = 4.0;
+  yarn.original_max_position_embeddings = 64;
+  spec.scaling = yarn;
+  const ropekit::Frequencies freq = ropekit::frequencies(spec);
+
+  // Positions: anywhere below 2^31 on the fly; inside the table otherwise.
+  const std::int64_t rows = 300;
+  std::vector<std::int64_t> pos64(std::size_t(c.tokens));
+  std::int64_t start = 0;
+  {
+    const bool bounded = c.source != Source::on_the_fly;
+    std::uniform_int_distribution<std::int64_t> any(0, bounded ? rows - 1 : (std::int64_t(1) << 31) - 1);
+    if (c.pos_kind == PosKind::range) {
+      start = bounded ? any(rk_test::rng()) % (rows - c.tokens) : any(rk_test::rng()) - c.tokens;
+      if (start < 0) start = 0;
+      for (std::int64_t t = 0; t < c.tokens; ++t) pos64[std::size_t(t)] = start + t;
+    } else {
+      for (auto& p : pos64) p = any(rk_test::rng());
+      if (!bounded && c.tokens > 2) pos64[1] = (std::int64_t(1) << 31) - 1, pos64[2] = 0;
+    }
+  }
+  std::vector<std::int32_t> pos32(pos64.begin(), pos64.end());
+
+  // Caller table: random values (not unit norm), rows padded.
+  const std::int64_t row_stride = pairs + 2;
+  std::vector<float> tcos(std::size_t(rows * row_stride)), tsin(std::size_t(rows * row_stride));
+  {
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (auto& v : tcos) v = u(rk_test::rng());
+    for (auto& v : tsin) v = u(rk_test::rng());
+  }
+  const ropekit::CosSinTable table{tcos.data(), tsin.data(), rows, pairs, row_stride};
+  const ropekit::CosSinCache cache(freq, rows, c.mode);
+
+  const std::int64_t k_heads = std::max<std::int64_t>(1, c.heads / 2);
+  Buffer<S> q_src(c, c.heads, true), k_src(c, k_heads, true);
+  const std::vector<S> q_orig = q_src.storage, k_orig = k_src.storage;
+  Buffer<D> q_dst(c, c.heads, false), k_dst(c, k_heads, false);
+
+  ropekit::ApplyOptions options;
+  options.direction = c.direction;
+  options.angle_mode = c.mode;
+
+  auto call = [&](const auto& angles, const auto& positions) {
+    if constexpr (std::is_same<S, D>::value) {
+      if (c.in_place) {
+        if (c.with_k) {
+          ropekit::apply<Arch>(c.pairing, angles, q_src.view, k_src.view, positions, options);
+        } else {
+          ropekit::apply<Arch>(c.pairing, angles, q_src.view, positions, options);
+        }
+        return;
+      }
+    }
+    if (c.with_k) {
+      ropekit::apply_into<Arch>(c.pairing, angles, q_src.view, q_dst.view, k_src.view, k_dst.view, positions, options);
+    } else {
+      ropekit::apply_into<Arch>(c.pairing, angles, q_src.view, q_dst.view, positions, options);
+    }
+  };
+  auto with_positions = [&](const auto& angles) {
+    switch (c.pos_kind) {
+      case PosKind::i64: call(angles, pos64.data()); break;
+      case PosKind::i32: call(angles, static_cast<const std::int32_t*>(pos32.data())); break;
+      default: call(angles, ropekit::PositionRange{start}); break;
+    }
+  };
+  switch (c.source) {
+    case Source::on_the_fly: with_positions(freq); break;
+    case Source::cache: with_positions(cache); break;
+    default: with_positions(table); break;
+  }
+
+  const bool in_place = c.in_place && std::is_same<S, D>::value;
+  const bool inverse = c.direction == ropekit::Direction::inverse;
+  auto check = [&](const Buffer<S>& src, const std::vector<S>& orig, const auto& dst_buffer) {
+    const auto& dst = dst_buffer.view;
+    // Reference from the original source values, in double.
+    Buffer<S> original = src;
+    original.storage = orig;
+    original.view.data = original.storage.data() + (src.view.data - src.storage.data());
+    std::vector<double> ref(std::size_t(c.tokens * src.view.heads * c.head_dim));
+    const auto ref_view = HeadsView<double>::token_major(ref.data(), c.tokens, src.view.heads, c.head_dim);
+    const HeadsView<const S> orig_view = original.view;
+    if (c.source == Source::table) {
+      ropekit::reference::apply_table_into(c.pairing, table, orig_view, ref_view, pos64.data(), c.direction);
+    } else {
+      ropekit::Frequencies f = freq;
+      ropekit::reference::apply_into(c.pairing, f, orig_view, ref_view, pos64.data(), c.direction, c.mode);
+    }
+    int failures = 0;
+    for (std::int64_t t = 0; t < c.tokens && failures < 5; ++t)
+      for (std::int64_t h = 0; h < src.view.heads && failures < 5; ++h)
+        for (std::int64_t d = 0; d < c.head_dim && failures < 5; ++d) {
+          const auto got = dst.at(t, h)[d];
+          const double expected = ref_view.at(t, h)[d];
+          if (d >= c.rotary_dim) {
+            // Channels beyond rotary_dim: bit-identical in place, converted copy out of place.
+            const auto want = ropekit::from_double<std::remove_const_t<std::remove_reference_t<decltype(got)>>>(
+                ropekit::to_double(orig_view.at(t, h)[d]));
+            if (!same_bits(got, want)) {
+              ADD_FAILURE() << "tail (" << t << "," << h << "," << d << ")";
+              ++failures;
+            }
+            continue;
+          }
+          // M = |x1||c| + |x2||s| for the pair this channel belongs to.
+          const std::int64_t i = c.pairing == Pairing::neox ? d % pairs : d / 2;
+          const std::int64_t a = c.pairing == Pairing::neox ? i : 2 * i;
+          const std::int64_t b = c.pairing == Pairing::neox ? i + pairs : 2 * i + 1;
+          double cm, sm;
+          if (c.source == Source::table) {
+            cm = std::abs(tcos[std::size_t(pos64[std::size_t(t)] * row_stride + i)]);
+            sm = std::abs(tsin[std::size_t(pos64[std::size_t(t)] * row_stride + i)]);
+            if (inverse) {
+              const double m = cm * cm + sm * sm;
+              cm /= m, sm /= m;
+            }
+          } else {
+            cm = sm = inverse ? 1.0 / freq.attention_factor : freq.attention_factor;
+          }
+          const double x1 = std::abs(ropekit::to_double(orig_view.at(t, h)[a]));
+          const double x2 = std::abs(ropekit::to_double(orig_view.at(t, h)[b]));
+          const double mag = d == a ? x1 * cm + x2 * sm : x1 * sm + x2 * cm;
+          const double g = ropekit::to_double(got);
+          const double tol = tolerance<C, std::remove_const_t<std::remove_reference_t<decltype(got)>>>(
+              c.source, inverse, mag, expected);
+          if (!(std::abs(g - expected) <= tol)) {
+            ADD_FAILURE() << "(" << t << "," << h << "," << d << ") position " << pos64[std::size_t(t)] << " got " << g << " expected " << expected
+                          << " tol " << tol;
+            ++failures;
+          }
+        }
+    // Nothing outside the view was written.
+    for (std::size_t e = 0; e < dst_buffer.storage.size() && failures < 5; ++e) {
+      if (dst_buffer.in_view(e)) continue;
+      if (!same_bits(dst_buffer.storage[e], rk_test::poison<std::remove_cv_t<std::remove_reference_t<decltype(dst_buffer.storage[e])>>>())) {
+        ADD_FAILURE() << "element " << e << " outside the view was written";
+        ++failures;
+      }
+    }
+  };
+  if (in_place) {
+    check(q_src, q_orig, q_src);
+    if (c.with_k) check(k_src, k_orig, k_src);
+  } else {
+    check(q_src, q_orig, q_dst);
+    if (c.with_k) check(k_src, k_orig, k_dst);
+    // The source is read only.
+    EXPECT_TRUE(std::memcmp(q_src.storage.data(), q_orig.data(), q_orig.size() * sizeof(S)) == 0);
+  }
+}
+
+TYPED_TEST(ApplyTest, MatchesReferenceEverywhere) {
+  using S = typename TypeParam::Src;
+  using D = typename TypeParam::Dst;
+  using A = typename TypeParam::A;
+  for (const Case& c : all_cases()) {
+    if (c.in_place && !std::is_same<S, D>::value) continue;
+    run_case<S, D, A>(c);
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
+}  // namespace
