@@ -129,7 +129,8 @@ using AllTypes = ::testing::Types<
     Types<float, f16, xsimd::default_arch>, Types<float, bf16, xsimd::default_arch>,
     Types<bf16, float, xsimd::default_arch>, Types<f16, float, xsimd::default_arch>,
     Types<float, float, xsimd::sse2>, Types<bf16, bf16, xsimd::sse2>, Types<f16, f16, xsimd::sse2>,
-    Types<double, double, xsimd::sse2>
+    Types<double, double, xsimd::sse2>, Types<float, float, ropekit::auto_arch>,
+    Types<bf16, bf16, ropekit::auto_arch>, Types<float, bf16, ropekit::auto_arch>
 #if defined(__AVX2__) && defined(__FMA__)
     , Types<float, float, xsimd::fma3<xsimd::avx2>>, Types<f16, f16, xsimd::fma3<xsimd::avx2>>,
     Types<bf16, bf16, xsimd::fma3<xsimd::avx2>>, Types<float, bf16, xsimd::fma3<xsimd::avx2>>

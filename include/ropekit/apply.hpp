@@ -113,12 +113,22 @@ inline bool check_rows(const char* function, const AngleSource& a, const P& posi
 /// dims are processed in chunks of this many pairs.
 constexpr std::int64_t kChunkPairs = 256;
 
+/// inv_freq[p0, p0 + n) widened to double and zero-padded to whole batches:
+/// the input of the on-the-fly sincos, prepared once per call (per chunk).
+struct WideInv {
+  alignas(64) double values[kChunkPairs];
+  void load(const AngleSource& a, std::int64_t p0, std::int64_t n) {
+    const std::int64_t padded = (n + 15) / 16 * 16;  // whole batches of any arch
+    for (std::int64_t i = 0; i < padded; ++i) values[i] = i < n ? double(a.inv_freq[p0 + i]) : 0.0;
+  }
+};
+
 /// Fills cos/sin coefficients for pairs [p0, p0 + n) of `position`, with the
 /// attention factor and direction applied. Interleaved layouts get them
 /// expanded per channel: c = (c0, c0, c1, c1, ...), s = (-s0, s0, -s1, s1, ...).
 template <class Arch, class C>
-inline void fill_coefficients(const AngleSource& a, std::int64_t position, std::int64_t p0, std::int64_t n,
-                              Pairing pairing, C* c_out, C* s_out) {
+inline void fill_coefficients(const AngleSource& a, const WideInv& inv, std::int64_t position, std::int64_t p0,
+                              std::int64_t n, Pairing pairing, C* c_out, C* s_out) {
   alignas(64) C c_row[kChunkPairs];
   alignas(64) C s_row[kChunkPairs];
   const bool expand = pairing == Pairing::interleaved;
@@ -127,47 +137,37 @@ inline void fill_coefficients(const AngleSource& a, std::int64_t position, std::
   if (a.inv_freq != nullptr) {
     using BD = xsimd::batch<double, Arch>;
     constexpr std::int64_t W = std::int64_t(BD::size);
-    alignas(64) double inv[W];
-    alignas(64) double sv[W];
-    alignas(64) double cv[W];
-    const double sin_scale = a.inverse ? -a.scale : a.scale;
+    alignas(64) double cd[kChunkPairs];
+    alignas(64) double sd[kChunkPairs];
+    const BD cos_scale(a.scale), sin_scale(a.inverse ? -a.scale : a.scale);
     for (std::int64_t i = 0; i < n; i += W) {
-      const std::int64_t m = n - i < W ? n - i : W;
-      for (std::int64_t j = 0; j < W; ++j) inv[j] = j < m ? double(a.inv_freq[p0 + i + j]) : 0.0;
       BD sb, cb;
-      sincos_position<Arch>(position, inv, a.mode, sb, cb);
-      (cb * BD(a.scale)).store_aligned(cv);
-      (sb * BD(sin_scale)).store_aligned(sv);
-      for (std::int64_t j = 0; j < m; ++j) {
-        c[i + j] = C(cv[j]);
-        s[i + j] = C(sv[j]);
-      }
+      sincos_position<Arch>(position, inv.values + i, a.mode, sb, cb);
+      (cb * cos_scale).store_aligned(cd + i);
+      (sb * sin_scale).store_aligned(sd + i);
     }
+    for (std::int64_t i = 0; i < n; ++i) c[i] = C(cd[i]);
+    for (std::int64_t i = 0; i < n; ++i) s[i] = C(sd[i]);
   } else {
     const float* cr = a.cos + position * a.row_stride + p0;
     const float* sr = a.sin + position * a.row_stride + p0;
-    if (a.per_entry_inverse) {
+    if (a.per_entry_inverse && a.inverse) {
       for (std::int64_t i = 0; i < n; ++i) {
-        c[i] = C(cr[i]);
-        s[i] = C(sr[i]);
-        if (a.inverse) {
-          const double m = double(cr[i]) * cr[i] + double(sr[i]) * sr[i];
-          c[i] = m > 0 ? C(cr[i] / m) : C(0);
-          s[i] = m > 0 ? C(-sr[i] / m) : C(0);
-        }
+        const double m = double(cr[i]) * cr[i] + double(sr[i]) * sr[i];
+        c[i] = m > 0 ? C(cr[i] / m) : C(0);
+        s[i] = m > 0 ? C(-sr[i] / m) : C(0);
       }
     } else {
-      const C scale = C(a.table_scale);
+      const C scale = a.per_entry_inverse ? C(1) : C(a.table_scale);
       const C sin_scale = a.inverse ? -scale : scale;
-      for (std::int64_t i = 0; i < n; ++i) {
-        c[i] = C(cr[i]) * scale;
-        s[i] = C(sr[i]) * sin_scale;
-      }
+      for (std::int64_t i = 0; i < n; ++i) c[i] = C(cr[i]) * scale;
+      for (std::int64_t i = 0; i < n; ++i) s[i] = C(sr[i]) * sin_scale;
     }
   }
   if (expand) {
     for (std::int64_t i = 0; i < n; ++i) {
-      c_out[2 * i] = c_out[2 * i + 1] = c[i];
+      c_out[2 * i] = c[i];
+      c_out[2 * i + 1] = c[i];
       s_out[2 * i] = -s[i];
       s_out[2 * i + 1] = s[i];
     }
@@ -250,11 +250,15 @@ inline void run(Pairing pairing, const AngleSource& a, const PositionSource& pos
   alignas(64) C s[2 * kChunkPairs];
   const std::int64_t pairs = a.pairs;
   const std::int64_t tokens = views[0].src.tokens;
+  const bool one_chunk = pairs <= kChunkPairs;
+  WideInv inv;
+  if (a.inv_freq != nullptr && one_chunk) inv.load(a, 0, pairs);
   for (std::int64_t t = 0; t < tokens; ++t) {
     const std::int64_t position = pos[t];
     for (std::int64_t p0 = 0; p0 < pairs; p0 += kChunkPairs) {
       const std::int64_t n = pairs - p0 < kChunkPairs ? pairs - p0 : kChunkPairs;
-      fill_coefficients<Arch, C>(a, position, p0, n, pairing, c, s);
+      if (a.inv_freq != nullptr && !one_chunk) inv.load(a, p0, n);
+      fill_coefficients<Arch, C>(a, inv, position, p0, n, pairing, c, s);
       for (int v = 0; v < n_views; ++v) {
         const ViewPair<S, D>& vp = views[v];
         for (std::int64_t h = 0; h < vp.src.heads; ++h) {
@@ -312,52 +316,57 @@ inline HeadsView<const std::remove_const_t<T>> as_const(const HeadsView<T>& v) {
 /// CosSinCache, or a caller's CosSinTable (positions select rows).
 /// `positions` is `const int64_t*` or `const int32_t*` with x.tokens entries,
 /// or a PositionRange. rotary_dim = 2 * pairs <= head_dim; the other channels
-/// are untouched. Arch is an xsimd arch (default: the best the compiler flags
-/// allow). Invalid arguments are reported (naming the argument and value)
-/// before anything is written; the kernel itself neither throws nor allocates.
-template <class Arch = xsimd::default_arch, class T, class Angles, class P>
+/// are untouched. Arch is an xsimd arch, or ropekit::auto_arch (the default:
+/// chosen per element type, see auto_arch).
+/// Invalid arguments are reported (naming the argument and value) before
+/// anything is written; the kernel itself neither throws nor allocates.
+template <class Arch = ropekit::auto_arch, class T, class Angles, class P>
 inline void apply(Pairing pairing, const Angles& angles, HeadsView<T> x, P positions, ApplyOptions options = {}) {
   static_assert(!std::is_const<T>::value, "apply rotates in place: the view must be writable");
   const detail::ViewPair<T, T> views[1] = {{detail::as_const(x), x}};
   const char* const names[2] = {"x", "x"};
-  detail::dispatch<Arch>("ropekit::apply", pairing, angles, positions, options, views, 1, names);
+  detail::dispatch<typename detail::resolve_arch<Arch, T, T>::type>("ropekit::apply", pairing, angles, positions,
+                                                                    options, views, 1, names);
 }
 
 /// Rotates Q and K of one layer in place with the same positions: the angles
 /// are computed once per token and applied to both (the head counts may
 /// differ, as in grouped-query attention; q.tokens must equal k.tokens).
-template <class Arch = xsimd::default_arch, class T, class Angles, class P>
+template <class Arch = ropekit::auto_arch, class T, class Angles, class P>
 inline void apply(Pairing pairing, const Angles& angles, HeadsView<T> q, HeadsView<T> k, P positions,
                   ApplyOptions options = {}) {
   static_assert(!std::is_const<T>::value, "apply rotates in place: the views must be writable");
   const detail::ViewPair<T, T> views[2] = {{detail::as_const(q), q}, {detail::as_const(k), k}};
   const char* const names[4] = {"q", "q", "k", "k"};
-  detail::dispatch<Arch>("ropekit::apply", pairing, angles, positions, options, views, 2, names);
+  detail::dispatch<typename detail::resolve_arch<Arch, T, T>::type>("ropekit::apply", pairing, angles, positions,
+                                                                    options, views, 2, names);
 }
 
 /// Rotates src into dst (out of place), converting the element type: f32 ->
 /// f16/bf16 rotates K and stores it into a KV cache in one pass. Shapes must
 /// match; dst must not overlap src unless it is the very same view. Channels
 /// beyond rotary_dim are copied. Rounding to nearest even on store.
-template <class Arch = xsimd::default_arch, class S, class D, class Angles, class P>
+template <class Arch = ropekit::auto_arch, class S, class D, class Angles, class P>
 inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> src, HeadsView<D> dst, P positions,
                        ApplyOptions options = {}) {
   static_assert(!std::is_const<D>::value, "apply_into: dst must be writable");
   using SV = std::remove_const_t<S>;
   const detail::ViewPair<SV, D> views[1] = {{detail::as_const(src), dst}};
   const char* const names[2] = {"src", "dst"};
-  detail::dispatch<Arch>("ropekit::apply_into", pairing, angles, positions, options, views, 1, names);
+  detail::dispatch<typename detail::resolve_arch<Arch, SV, D>::type>("ropekit::apply_into", pairing, angles,
+                                                                     positions, options, views, 1, names);
 }
 
 /// Q and K out of place in one call (angles computed once per token).
-template <class Arch = xsimd::default_arch, class S, class D, class Angles, class P>
+template <class Arch = ropekit::auto_arch, class S, class D, class Angles, class P>
 inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> q_src, HeadsView<D> q_dst,
                        HeadsView<S> k_src, HeadsView<D> k_dst, P positions, ApplyOptions options = {}) {
   static_assert(!std::is_const<D>::value, "apply_into: dst must be writable");
   using SV = std::remove_const_t<S>;
   const detail::ViewPair<SV, D> views[2] = {{detail::as_const(q_src), q_dst}, {detail::as_const(k_src), k_dst}};
   const char* const names[4] = {"q_src", "q_dst", "k_src", "k_dst"};
-  detail::dispatch<Arch>("ropekit::apply_into", pairing, angles, positions, options, views, 2, names);
+  detail::dispatch<typename detail::resolve_arch<Arch, SV, D>::type>("ropekit::apply_into", pairing, angles,
+                                                                     positions, options, views, 2, names);
 }
 
 }  // namespace ropekit

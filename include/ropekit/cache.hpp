@@ -9,6 +9,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "angles.hpp"
+#include "detail/simd.hpp"
 #include "frequencies.hpp"
 
 // GCC 12.2 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
@@ -53,7 +54,7 @@ class CosSinCache {
       detail::fail("ropekit::CosSinCache", "max_position", max_position, "must be >= 1");
       return;
     }
-    using B = xsimd::batch<double>;
+    using B = xsimd::batch<double, detail::narrow_arch>;
     pairs_ = std::int64_t(freq.inv_freq.size());
     const std::int64_t padded = (pairs_ + std::int64_t(B::size) - 1) / std::int64_t(B::size) * std::int64_t(B::size);
     alignas(64) double inv[B::size];

@@ -112,19 +112,19 @@ inline bool check_positions_pointer(const char* function, const P& p) {
 /// head_dim, and distinct (token, head) vectors that do not overlap.
 template <class T>
 inline bool check_view(const char* function, const char* name, const HeadsView<T>& v, std::int64_t rotary_dim) {
-  const std::string n(name);
-  if (v.tokens < 0) return fail(function, (n + ".tokens").c_str(), v.tokens, "must be >= 0"), false;
-  if (v.heads < 0) return fail(function, (n + ".heads").c_str(), v.heads, "must be >= 0"), false;
+  auto field = [name](const char* f) { return std::string(name) + f; };
+  if (v.tokens < 0) return fail(function, field(".tokens").c_str(), v.tokens, "must be >= 0"), false;
+  if (v.heads < 0) return fail(function, field(".heads").c_str(), v.heads, "must be >= 0"), false;
   if (v.head_dim < rotary_dim) {
-    fail(function, (n + ".head_dim").c_str(), v.head_dim,
+    fail(function, field(".head_dim").c_str(), v.head_dim,
          ("must be >= rotary_dim = " + std::to_string(rotary_dim)).c_str());
     return false;
   }
-  if (v.token_stride < 0) return fail(function, (n + ".token_stride").c_str(), v.token_stride, "must be >= 0"), false;
-  if (v.head_stride < 0) return fail(function, (n + ".head_stride").c_str(), v.head_stride, "must be >= 0"), false;
+  if (v.token_stride < 0) return fail(function, field(".token_stride").c_str(), v.token_stride, "must be >= 0"), false;
+  if (v.head_stride < 0) return fail(function, field(".head_stride").c_str(), v.head_stride, "must be >= 0"), false;
   if (v.tokens == 0 || v.heads == 0) return true;
   if (v.data == nullptr) {
-    fail(function, (n + ".data").c_str(), std::string("nullptr"), "must point to the viewed elements");
+    fail(function, field(".data").c_str(), std::string("nullptr"), "must point to the viewed elements");
     return false;
   }
   // Vectors must not overlap: with the smaller-stride dimension inner, its
@@ -138,13 +138,13 @@ inline bool check_view(const char* function, const char* name, const HeadsView<T
     std::swap(inner_name, outer_name);
   }
   if (inner_n > 1 && inner_s < v.head_dim) {
-    fail(function, (n + inner_name).c_str(), inner_s,
+    fail(function, field(inner_name).c_str(), inner_s,
          ("overlaps vectors of head_dim = " + std::to_string(v.head_dim)).c_str());
     return false;
   }
   const std::int64_t inner_span = (inner_n - 1) * inner_s + v.head_dim;
   if (outer_n > 1 && outer_s < inner_span) {
-    fail(function, (n + outer_name).c_str(), outer_s,
+    fail(function, field(outer_name).c_str(), outer_s,
          ("overlaps the previous " + std::string(inner_name + 1) + " span of " + std::to_string(inner_span) +
           " elements")
              .c_str());
@@ -168,26 +168,20 @@ inline bool spans_overlap(const HeadsView<A>& a, const HeadsView<B>& b) {
 template <class S, class D>
 inline bool check_pair(const char* function, const char* src_name, const HeadsView<const S>& src,
                        const char* dst_name, const HeadsView<D>& dst) {
-  const std::string s(src_name), d(dst_name);
-  if (src.tokens != dst.tokens) {
-    fail(function, (d + ".tokens").c_str(), dst.tokens, ("must equal " + s + ".tokens = " + std::to_string(src.tokens)).c_str());
+  auto mismatch = [&](const char* field, std::int64_t d, std::int64_t s) {
+    fail(function, (std::string(dst_name) + field).c_str(), d,
+         ("must equal " + std::string(src_name) + field + " = " + std::to_string(s)).c_str());
     return false;
-  }
-  if (src.heads != dst.heads) {
-    fail(function, (d + ".heads").c_str(), dst.heads, ("must equal " + s + ".heads = " + std::to_string(src.heads)).c_str());
-    return false;
-  }
-  if (src.head_dim != dst.head_dim) {
-    fail(function, (d + ".head_dim").c_str(), dst.head_dim,
-         ("must equal " + s + ".head_dim = " + std::to_string(src.head_dim)).c_str());
-    return false;
-  }
+  };
+  if (src.tokens != dst.tokens) return mismatch(".tokens", dst.tokens, src.tokens);
+  if (src.heads != dst.heads) return mismatch(".heads", dst.heads, src.heads);
+  if (src.head_dim != dst.head_dim) return mismatch(".head_dim", dst.head_dim, src.head_dim);
   if (spans_overlap(src, dst)) {
     const bool identical = std::is_same<S, std::remove_const_t<D>>::value &&
                            static_cast<const void*>(src.data) == static_cast<const void*>(dst.data) &&
                            src.token_stride == dst.token_stride && src.head_stride == dst.head_stride;
     if (!identical) {
-      fail_message(std::string(function) + ": " + d + " overlaps " + s +
+      fail_message(std::string(function) + ": " + dst_name + " overlaps " + src_name +
                    " without being the same view (in-place rotation needs the same data, type and strides)");
       return false;
     }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
@@ -23,6 +24,39 @@
 #endif
 
 namespace ropekit {
+
+/// Tag for the kernels' default instruction set: ropekit picks one per element
+/// type. It is xsimd::default_arch (the best set the compiler flags allow)
+/// except that, where that is an AVX-512 set and the data is 32- or 64-bit,
+/// the 256-bit AVX2+FMA set is used: RoPE over large buffers is bound by
+/// memory, and streaming loops with 512-bit loads and stores run up to 1.8x
+/// slower on current x86 parts (the reason compilers default to
+/// -mprefer-vector-width=256 there). With 16-bit storage a 512-bit float batch
+/// moves 256 bits per access and its wider arithmetic wins, so AVX-512 stays.
+/// Define ROPEKIT_PREFER_512 to use 512-bit vectors throughout; any call may
+/// also name an arch explicitly, e.g. ropekit::apply<xsimd::avx512bw>(...).
+struct auto_arch {};
+
+namespace detail {
+
+#if defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__) && !defined(ROPEKIT_PREFER_512)
+using narrow_arch = xsimd::fma3<xsimd::avx2>;
+#else
+using narrow_arch = xsimd::default_arch;
+#endif
+
+/// The arch a call runs on: Arch itself, or for auto_arch the choice above.
+template <class Arch, class S, class D>
+struct resolve_arch {
+  using type = Arch;
+};
+template <class S, class D>
+struct resolve_arch<auto_arch, S, D> {
+  using type = std::conditional_t<sizeof(S) == 2 && sizeof(D) == 2, xsimd::default_arch, narrow_arch>;
+};
+
+}  // namespace detail
+
 namespace detail {
 
 template <class Arch, class Base>
@@ -79,6 +113,15 @@ inline void store_batch(D* p, const xsimd::batch<C, Arch>& v) {
       }
       if constexpr (std::is_same<D, bf16>::value) {
         const __m512i bits = _mm512_castps_si512(x);
+#  if defined(__AVX512BF16__) && defined(__AVX512DQ__)
+        // The hardware conversion rounds to nearest even but flushes
+        // subnormals: use it unless a lane is subnormal (fpclass 0x20).
+        if (_mm512_fpclass_ps_mask(x, 0x20) == 0) {
+          const __m256bh h = _mm512_cvtneps_pbh(x);
+          std::memcpy(p, &h, sizeof(h));
+          return;
+        }
+#  endif
         const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
         const __m512i rounded =
             _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
@@ -99,6 +142,14 @@ inline void store_batch(D* p, const xsimd::batch<C, Arch>& v) {
       }
       if constexpr (std::is_same<D, bf16>::value) {
         const __m256i bits = _mm256_castps_si256(x);
+#  if defined(__AVX512BF16__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
+        // As in the 512-bit path: hardware rounding unless a lane is subnormal.
+        if (_mm256_fpclass_ps_mask(x, 0x20) == 0) {
+          const __m128bh h = _mm256_cvtneps_pbh(x);
+          std::memcpy(p, &h, sizeof(h));
+          return;
+        }
+#  endif
         const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
         const __m256i rounded =
             _mm256_srli_epi32(_mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
