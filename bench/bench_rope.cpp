@@ -86,18 +86,26 @@ std::vector<Model> models() {
 enum class Size { decode1, decode_batch32, prefill512, prefill4096 };
 const char* size_name(Size s) {
   switch (s) {
-    case Size::decode1: return "decode1";
-    case Size::decode_batch32: return "decode_batch32";
-    case Size::prefill512: return "prefill512";
-    default: return "prefill4096";
+    case Size::decode1:
+      return "decode1";
+    case Size::decode_batch32:
+      return "decode_batch32";
+    case Size::prefill512:
+      return "prefill512";
+    default:
+      return "prefill4096";
   }
 }
 std::int64_t size_tokens(Size s) {
   switch (s) {
-    case Size::decode1: return 1;
-    case Size::decode_batch32: return 32;
-    case Size::prefill512: return 512;
-    default: return 4096;
+    case Size::decode1:
+      return 1;
+    case Size::decode_batch32:
+      return 32;
+    case Size::prefill512:
+      return 512;
+    default:
+      return 4096;
   }
 }
 
@@ -182,9 +190,8 @@ void run_kernel(Pairing pairing, const ropekit::Frequencies& f, HeadsView<T> q, 
   const std::int64_t n = q.tokens;
   for (int i = 0; i < threads; ++i) {
     const std::int64_t b = n * i / threads, e = n * (i + 1) / threads;
-    pool.emplace_back([&, b, e] {
-      ropekit::apply(pairing, f, q.slice_tokens(b, e - b), k.slice_tokens(b, e - b), pos.data() + b);
-    });
+    pool.emplace_back(
+        [&, b, e] { ropekit::apply(pairing, f, q.slice_tokens(b, e - b), k.slice_tokens(b, e - b), pos.data() + b); });
   }
   for (auto& t : pool) t.join();
 }
@@ -222,13 +229,22 @@ void bm_rope(benchmark::State& state, Model m, Size size, Pairing pairing, int t
     return;
   }
   if (pairing == Pairing::neox) {
-    state.counters["vs_naive"] = time_ns([&] { naive(f, q, pos); naive(f, k, pos); }, reps) / kernel_ns;
+    state.counters["vs_naive"] = time_ns(
+                                     [&] {
+                                       naive(f, q, pos);
+                                       naive(f, k, pos);
+                                     },
+                                     reps) /
+                                 kernel_ns;
   }
   if (size != Size::prefill4096) {
-    state.counters["vs_reference"] = time_ns([&] {
-      ropekit::reference::apply(pairing, f, q, pos.data());
-      ropekit::reference::apply(pairing, f, k, pos.data());
-    }, size == Size::prefill512 ? 1 : 10) / kernel_ns;
+    state.counters["vs_reference"] = time_ns(
+                                         [&] {
+                                           ropekit::reference::apply(pairing, f, q, pos.data());
+                                           ropekit::reference::apply(pairing, f, k, pos.data());
+                                         },
+                                         size == Size::prefill512 ? 1 : 10) /
+                                     kernel_ns;
   }
 }
 
@@ -247,8 +263,8 @@ void bm_frequencies(benchmark::State& state, ropekit::RopeSpec spec) {
 void bm_cache(benchmark::State& state, ropekit::RopeSpec spec) {
   const auto f = ropekit::frequencies(spec);
   for (auto _ : state) benchmark::DoNotOptimize(ropekit::CosSinCache(f, 4096));
-  state.counters["ns_per_position"] = benchmark::Counter(double(state.iterations()) * 4096,
-                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_position"] =
+      benchmark::Counter(double(state.iterations()) * 4096, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 template <class T>
@@ -266,8 +282,8 @@ void register_type(const Model& m) {
     benchmark::RegisterBenchmark(("BM_Rope/" + base + "/interleaved").c_str(), bm_rope<T>, m, size,
                                  Pairing::interleaved, 1);
     if (size == Size::prefill4096)
-      benchmark::RegisterBenchmark(("BM_Rope/" + base + "/neox/threads:2").c_str(), bm_rope<T>, m, size,
-                                   Pairing::neox, 2)
+      benchmark::RegisterBenchmark(("BM_Rope/" + base + "/neox/threads:2").c_str(), bm_rope<T>, m, size, Pairing::neox,
+                                   2)
           ->UseRealTime();
   }
 }

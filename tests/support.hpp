@@ -60,14 +60,14 @@ constexpr double unit_roundoff() {
 /// ulp of x in format T (normal range).
 template <class T>
 inline double ulp_of(double x) {
-  const int mant = std::is_same<T, double>::value ? 52
-                   : std::is_same<T, float>::value ? 23
+  const int mant = std::is_same<T, double>::value         ? 52
+                   : std::is_same<T, float>::value        ? 23
                    : std::is_same<T, ropekit::f16>::value ? 10
-                                                         : 7;
-  const int min_exp = std::is_same<T, double>::value ? -1022
-                      : std::is_same<T, float>::value ? -126
+                                                          : 7;
+  const int min_exp = std::is_same<T, double>::value         ? -1022
+                      : std::is_same<T, float>::value        ? -126
                       : std::is_same<T, ropekit::f16>::value ? -14
-                                                            : -126;
+                                                             : -126;
   const int e = x == 0 ? min_exp : std::max(std::ilogb(x), min_exp);
   return std::ldexp(1.0, e - mant);
 }

@@ -13,8 +13,7 @@ using B = xsimd::batch<double>;
 
 /// The positions named by the design: 0, powers of two and their neighbours,
 /// 10^6, 2^24 + 1 (the first integer float32 cannot hold) and 2^31 - 1.
-const std::vector<std::int64_t> kPositions = {0,      1,       4095,    4096,        65535,
-                                              131071, 1000000, 16777217, 2147483647};
+const std::vector<std::int64_t> kPositions = {0, 1, 4095, 4096, 65535, 131071, 1000000, 16777217, 2147483647};
 
 /// Every pair of several real tables.
 std::vector<float> all_inv_freq() {

@@ -41,13 +41,14 @@ struct Case {
   std::int64_t offset;  // elements before the view's first element (misalignment)
 
   std::string describe() const {
-    return std::string(pairing == Pairing::neox ? "neox" : "interleaved") + " source=" +
-           std::to_string(int(source)) + " inverse=" + std::to_string(direction == ropekit::Direction::inverse) +
-           " in_place=" + std::to_string(in_place) + " qk=" + std::to_string(with_k) + " pos=" +
-           std::to_string(int(pos_kind)) + " f32mode=" + std::to_string(mode == ropekit::AngleMode::float32_compatible) +
+    return std::string(pairing == Pairing::neox ? "neox" : "interleaved") + " source=" + std::to_string(int(source)) +
+           " inverse=" + std::to_string(direction == ropekit::Direction::inverse) +
+           " in_place=" + std::to_string(in_place) + " qk=" + std::to_string(with_k) +
+           " pos=" + std::to_string(int(pos_kind)) +
+           " f32mode=" + std::to_string(mode == ropekit::AngleMode::float32_compatible) +
            " head_dim=" + std::to_string(head_dim) + " rotary_dim=" + std::to_string(rotary_dim) +
-           " tokens=" + std::to_string(tokens) + " heads=" + std::to_string(heads) + " layout=" +
-           std::to_string(int(layout)) + " offset=" + std::to_string(offset);
+           " tokens=" + std::to_string(tokens) + " heads=" + std::to_string(heads) +
+           " layout=" + std::to_string(int(layout)) + " offset=" + std::to_string(offset);
   }
 };
 
@@ -62,9 +63,15 @@ struct Buffer {
   Buffer(const Case& c, std::int64_t heads, bool fill) {
     std::int64_t ts, hs;
     switch (c.layout) {
-      case Layout::token_major: ts = heads * c.head_dim, hs = c.head_dim; break;
-      case Layout::head_major: ts = c.head_dim, hs = c.tokens * c.head_dim; break;
-      default: hs = c.head_dim + 3, ts = heads * hs + 5; break;
+      case Layout::token_major:
+        ts = heads * c.head_dim, hs = c.head_dim;
+        break;
+      case Layout::head_major:
+        ts = c.head_dim, hs = c.tokens * c.head_dim;
+        break;
+      default:
+        hs = c.head_dim + 3, ts = heads * hs + 5;
+        break;
     }
     view = HeadsView<T>{nullptr, c.tokens, heads, c.head_dim, ts, hs};
     storage.assign(std::size_t(view.required_span_size() + 2 * guard + c.offset), rk_test::poison<T>());
@@ -104,9 +111,15 @@ double tolerance(Source source, bool inverse, double magnitude, double reference
   const double u = rk_test::unit_roundoff<C>();
   double coefficient;
   switch (source) {
-    case Source::on_the_fly: coefficient = std::is_same<C, double>::value ? 8 * u : 2 * u; break;
-    case Source::cache: coefficient = 2 * rk_test::unit_roundoff<float>(); break;
-    default: coefficient = inverse ? 2 * u : 0.0; break;
+    case Source::on_the_fly:
+      coefficient = std::is_same<C, double>::value ? 8 * u : 2 * u;
+      break;
+    case Source::cache:
+      coefficient = 2 * rk_test::unit_roundoff<float>();
+      break;
+    default:
+      coefficient = inverse ? 2 * u : 0.0;
+      break;
   }
   double tol = (coefficient + 3 * u) * magnitude;
   if (!std::is_same<C, D>::value) tol += rk_test::ulp_of<D>(std::abs(reference));
@@ -123,25 +136,26 @@ struct Types {
 template <class P>
 class ApplyTest : public ::testing::Test {};
 
-using AllTypes = ::testing::Types<
-    Types<float, float, xsimd::default_arch>, Types<f16, f16, xsimd::default_arch>,
-    Types<bf16, bf16, xsimd::default_arch>, Types<double, double, xsimd::default_arch>,
-    Types<float, f16, xsimd::default_arch>, Types<float, bf16, xsimd::default_arch>,
-    Types<bf16, float, xsimd::default_arch>, Types<f16, float, xsimd::default_arch>,
-    Types<float, float, xsimd::sse2>, Types<bf16, bf16, xsimd::sse2>, Types<f16, f16, xsimd::sse2>,
-    Types<double, double, xsimd::sse2>, Types<float, float, ropekit::auto_arch>,
-    Types<bf16, bf16, ropekit::auto_arch>, Types<float, bf16, ropekit::auto_arch>
+using AllTypes =
+    ::testing::Types<Types<float, float, xsimd::default_arch>, Types<f16, f16, xsimd::default_arch>,
+                     Types<bf16, bf16, xsimd::default_arch>, Types<double, double, xsimd::default_arch>,
+                     Types<float, f16, xsimd::default_arch>, Types<float, bf16, xsimd::default_arch>,
+                     Types<bf16, float, xsimd::default_arch>, Types<f16, float, xsimd::default_arch>,
+                     Types<float, float, xsimd::sse2>, Types<bf16, bf16, xsimd::sse2>, Types<f16, f16, xsimd::sse2>,
+                     Types<double, double, xsimd::sse2>, Types<float, float, ropekit::auto_arch>,
+                     Types<bf16, bf16, ropekit::auto_arch>, Types<float, bf16, ropekit::auto_arch>
 #if defined(__AVX2__) && defined(__FMA__)
-    , Types<float, float, xsimd::fma3<xsimd::avx2>>, Types<f16, f16, xsimd::fma3<xsimd::avx2>>,
-    Types<bf16, bf16, xsimd::fma3<xsimd::avx2>>, Types<float, bf16, xsimd::fma3<xsimd::avx2>>
+                     ,
+                     Types<float, float, xsimd::fma3<xsimd::avx2>>, Types<f16, f16, xsimd::fma3<xsimd::avx2>>,
+                     Types<bf16, bf16, xsimd::fma3<xsimd::avx2>>, Types<float, bf16, xsimd::fma3<xsimd::avx2>>
 #endif
-    >;
+                     >;
 TYPED_TEST_SUITE(ApplyTest, AllTypes);
 
 std::vector<Case> all_cases() {
   const std::vector<std::pair<std::int64_t, std::int64_t>> shapes = {
-      {64, 64}, {80, 80}, {96, 96}, {128, 128}, {256, 256}, {64, 16}, {80, 24}, {96, 32},
-      {128, 64}, {256, 128}, {96, 24}, {128, 32}, {80, 64}, {256, 16}};
+      {64, 64}, {80, 80},  {96, 96},   {128, 128}, {256, 256}, {64, 16}, {80, 24},
+      {96, 32}, {128, 64}, {256, 128}, {96, 24},   {128, 32},  {80, 64}, {256, 16}};
   std::vector<Case> cases;
   std::uniform_int_distribution<std::int64_t> tokens(1, 37), heads(1, 5), offset(0, 3);
   std::size_t shape = 0;
@@ -235,15 +249,27 @@ void run_case(const Case& c) {
   };
   auto with_positions = [&](const auto& angles) {
     switch (c.pos_kind) {
-      case PosKind::i64: call(angles, pos64.data()); break;
-      case PosKind::i32: call(angles, static_cast<const std::int32_t*>(pos32.data())); break;
-      default: call(angles, ropekit::PositionRange{start}); break;
+      case PosKind::i64:
+        call(angles, pos64.data());
+        break;
+      case PosKind::i32:
+        call(angles, static_cast<const std::int32_t*>(pos32.data()));
+        break;
+      default:
+        call(angles, ropekit::PositionRange{start});
+        break;
     }
   };
   switch (c.source) {
-    case Source::on_the_fly: with_positions(freq); break;
-    case Source::cache: with_positions(cache); break;
-    default: with_positions(table); break;
+    case Source::on_the_fly:
+      with_positions(freq);
+      break;
+    case Source::cache:
+      with_positions(cache);
+      break;
+    default:
+      with_positions(table);
+      break;
   }
 
   const bool in_place = c.in_place && std::is_same<S, D>::value;
@@ -301,15 +327,16 @@ void run_case(const Case& c) {
           const double tol = tolerance<C, std::remove_const_t<std::remove_reference_t<decltype(got)>>>(
               c.source, inverse, mag, expected);
           if (!(std::abs(g - expected) <= tol)) {
-            ADD_FAILURE() << "(" << t << "," << h << "," << d << ") position " << pos64[std::size_t(t)] << " got " << g << " expected " << expected
-                          << " tol " << tol;
+            ADD_FAILURE() << "(" << t << "," << h << "," << d << ") position " << pos64[std::size_t(t)] << " got " << g
+                          << " expected " << expected << " tol " << tol;
             ++failures;
           }
         }
     // Nothing outside the view was written.
     for (std::size_t e = 0; e < dst_buffer.storage.size() && failures < 5; ++e) {
       if (dst_buffer.in_view(e)) continue;
-      if (!same_bits(dst_buffer.storage[e], rk_test::poison<std::remove_cv_t<std::remove_reference_t<decltype(dst_buffer.storage[e])>>>())) {
+      if (!same_bits(dst_buffer.storage[e],
+                     rk_test::poison<std::remove_cv_t<std::remove_reference_t<decltype(dst_buffer.storage[e])>>>())) {
         ADD_FAILURE() << "element " << e << " outside the view was written";
         ++failures;
       }

@@ -72,8 +72,8 @@ TEST(Types, Bf16NearestEvenAndSpecials) {
     const double dx = double(x), dd = double(bits_to_float(std::uint32_t(down) << 16));
     // Past the largest finite value IEEE rounding compares with 2^128 (the
     // next value were the exponent unbounded).
-    const double du = (up & 0x7fff) == 0x7f80 ? std::copysign(0x1p128, dx)
-                                               : double(bits_to_float(std::uint32_t(up) << 16));
+    const double du =
+        (up & 0x7fff) == 0x7f80 ? std::copysign(0x1p128, dx) : double(bits_to_float(std::uint32_t(up) << 16));
     const double ed = std::abs(dx - dd), eu = std::abs(du - dx);
     const std::uint16_t want = ed < eu ? down : eu < ed ? up : ((down & 1) ? up : down);
     ASSERT_EQ(got, want) << std::hex << u;

@@ -107,8 +107,7 @@ TEST(Validation, TablePositionsAreChecked) {
   pos = {-1, 0, 0};
   expect_error([&] { ropekit::apply(Pairing::neox, cache, v, static_cast<const std::int32_t*>(pos.data())); },
                {"positions[0] = -1"}, x);
-  expect_error([&] { ropekit::apply(Pairing::neox, cache, v, ropekit::PositionRange{98}); }, {"positions[2] = 100"},
-               x);
+  expect_error([&] { ropekit::apply(Pairing::neox, cache, v, ropekit::PositionRange{98}); }, {"positions[2] = 100"}, x);
   std::vector<float> cs(10 * 32);
   ropekit::CosSinTable t{cs.data(), cs.data(), 10, 32, 16};
   expect_error([&] { ropekit::apply(Pairing::neox, t, v, ropekit::PositionRange{0}); }, {"table.row_stride = 16"}, x);
@@ -132,9 +131,8 @@ TEST(Splitting, TokenRangesAreBitIdenticalToOneCall) {
     std::vector<std::thread> pool;
     for (std::int64_t begin : {0, 100, 251}) {
       const std::int64_t end = begin == 0 ? 100 : begin == 100 ? 251 : tokens;
-      pool.emplace_back([&, begin, end] {
-        ropekit::apply(pairing, f, view.slice_tokens(begin, end - begin), pos.data() + begin);
-      });
+      pool.emplace_back(
+          [&, begin, end] { ropekit::apply(pairing, f, view.slice_tokens(begin, end - begin), pos.data() + begin); });
     }
     for (auto& t : pool) t.join();
     EXPECT_EQ(std::memcmp(whole.data(), split.data(), whole.size() * 2), 0);

@@ -14,11 +14,12 @@
 #include "frequencies.hpp"
 #include "views.hpp"
 
-// GCC 12.2 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
 // (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
 #if defined(__GNUC__) && !defined(__clang__)
 #  pragma GCC diagnostic push
 #  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#  pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace ropekit {
@@ -45,7 +46,7 @@ struct AngleSource {
   const float* sin = nullptr;
   std::int64_t rows = 0;
   std::int64_t row_stride = 0;
-  float table_scale = 1.0f;  // attention factor of a CosSinCache
+  float table_scale = 1.0f;        // attention factor of a CosSinCache
   bool per_entry_inverse = false;  // caller tables: (c, -s) / (c^2 + s^2)
 };
 
@@ -78,7 +79,8 @@ inline bool angle_source_of(const char* function, const CosSinTable& t, const Ap
   if (t.pairs <= 0) return fail(function, "table.pairs", t.pairs, "must be > 0"), false;
   if (t.rows <= 0) return fail(function, "table.rows", t.rows, "must be > 0"), false;
   if (t.row_stride != 0 && t.row_stride < t.pairs) {
-    fail(function, "table.row_stride", t.row_stride, ("must be 0 or >= table.pairs = " + std::to_string(t.pairs)).c_str());
+    fail(function, "table.row_stride", t.row_stride,
+         ("must be 0 or >= table.pairs = " + std::to_string(t.pairs)).c_str());
     return false;
   }
   if (t.cos == nullptr) return fail(function, "table.cos", std::string("nullptr"), "must point to the table"), false;
@@ -353,8 +355,8 @@ inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> src, 
   using SV = std::remove_const_t<S>;
   const detail::ViewPair<SV, D> views[1] = {{detail::as_const(src), dst}};
   const char* const names[2] = {"src", "dst"};
-  detail::dispatch<typename detail::resolve_arch<Arch, SV, D>::type>("ropekit::apply_into", pairing, angles,
-                                                                     positions, options, views, 1, names);
+  detail::dispatch<typename detail::resolve_arch<Arch, SV, D>::type>("ropekit::apply_into", pairing, angles, positions,
+                                                                     options, views, 1, names);
 }
 
 /// Q and K out of place in one call (angles computed once per token).
@@ -365,8 +367,8 @@ inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> q_src
   using SV = std::remove_const_t<S>;
   const detail::ViewPair<SV, D> views[2] = {{detail::as_const(q_src), q_dst}, {detail::as_const(k_src), k_dst}};
   const char* const names[4] = {"q_src", "q_dst", "k_src", "k_dst"};
-  detail::dispatch<typename detail::resolve_arch<Arch, SV, D>::type>("ropekit::apply_into", pairing, angles,
-                                                                     positions, options, views, 2, names);
+  detail::dispatch<typename detail::resolve_arch<Arch, SV, D>::type>("ropekit::apply_into", pairing, angles, positions,
+                                                                     options, views, 2, names);
 }
 
 }  // namespace ropekit

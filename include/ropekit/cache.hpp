@@ -12,11 +12,12 @@
 #include "detail/simd.hpp"
 #include "frequencies.hpp"
 
-// GCC 12.2 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
 // (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
 #if defined(__GNUC__) && !defined(__clang__)
 #  pragma GCC diagnostic push
 #  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#  pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace ropekit {

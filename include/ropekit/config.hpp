@@ -13,8 +13,7 @@
 #define ROPEKIT_VERSION_MINOR 1
 #define ROPEKIT_VERSION_PATCH 0
 /// Version as one integer: major * 10000 + minor * 100 + patch.
-#define ROPEKIT_VERSION \
-  (ROPEKIT_VERSION_MAJOR * 10000 + ROPEKIT_VERSION_MINOR * 100 + ROPEKIT_VERSION_PATCH)
+#define ROPEKIT_VERSION (ROPEKIT_VERSION_MAJOR * 10000 + ROPEKIT_VERSION_MINOR * 100 + ROPEKIT_VERSION_PATCH)
 
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
 #  define ROPEKIT_HAS_EXCEPTIONS 1
@@ -76,8 +75,7 @@ namespace detail {
 
 /// Formats "<function>: <argument> = <value> <requirement>" and reports it.
 template <class V>
-inline void fail(const char* function, const char* argument, const V& value,
-                 const char* requirement) {
+inline void fail(const char* function, const char* argument, const V& value, const char* requirement) {
   std::string message = std::string(function) + ": " + argument + " = ";
   if constexpr (std::is_convertible<V, std::string>::value) {
     message += std::string(value);

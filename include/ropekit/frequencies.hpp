@@ -47,8 +47,8 @@ inline Frequencies frequencies(const RopeSpec& spec, std::int64_t seq_len = 0) {
   }
   const detail::TableArgs args{spec.rotary_dim, spec.base, seq_len};
   detail::Table table;
-  const bool ok = std::visit([&](const auto& method) { return detail::compute_table(method, args, table); },
-                             spec.scaling);
+  const bool ok =
+      std::visit([&](const auto& method) { return detail::compute_table(method, args, table); }, spec.scaling);
   if (ok) {
     result.inv_freq = std::move(table.inv_freq);
     result.attention_factor = table.attention_factor;

@@ -3,14 +3,14 @@
 #ifndef ROPEKIT_ROPEKIT_HPP
 #define ROPEKIT_ROPEKIT_HPP
 
-#include "config.hpp"
-#include "types.hpp"
-#include "spec.hpp"
-#include "frequencies.hpp"
-#include "views.hpp"
 #include "angles.hpp"
-#include "cache.hpp"
 #include "apply.hpp"
+#include "cache.hpp"
+#include "config.hpp"
+#include "frequencies.hpp"
 #include "reference/apply.hpp"
+#include "spec.hpp"
+#include "types.hpp"
+#include "views.hpp"
 
 #endif  // ROPEKIT_ROPEKIT_HPP

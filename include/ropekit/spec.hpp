@@ -20,9 +20,9 @@ namespace ropekit {
 
 /// One scaling method; each alternative is a plain struct whose fields carry
 /// the names Hugging Face `rope_scaling` configs use.
-using Scaling = std::variant<scaling::None, scaling::Linear, scaling::NtkAware, scaling::DynamicNtk,
-                             scaling::NtkByParts, scaling::Yarn, scaling::Llama3, scaling::LongRope,
-                             scaling::Proportional>;
+using Scaling =
+    std::variant<scaling::None, scaling::Linear, scaling::NtkAware, scaling::DynamicNtk, scaling::NtkByParts,
+                 scaling::Yarn, scaling::Llama3, scaling::LongRope, scaling::Proportional>;
 
 /// The rotary embedding of a model: the number of rotated channels per head
 /// (even, > 0; `head_dim * partial_rotary_factor` in Hugging Face terms), the

@@ -88,22 +88,34 @@ inline double to_float(double x) { return x; }
 template <class T>
 inline T from_float(float x);
 template <>
-inline float from_float<float>(float x) { return x; }
+inline float from_float<float>(float x) {
+  return x;
+}
 template <>
-inline double from_float<double>(float x) { return x; }
+inline double from_float<double>(float x) {
+  return x;
+}
 template <>
-inline f16 from_float<f16>(float x) { return to_f16(x); }
+inline f16 from_float<f16>(float x) {
+  return to_f16(x);
+}
 template <>
-inline bf16 from_float<bf16>(float x) { return to_bf16(x); }
+inline bf16 from_float<bf16>(float x) {
+  return to_bf16(x);
+}
 
 /// Converts a double to T with a single rounding to nearest even (used by the
 /// reference so that its stored results are correctly rounded).
 template <class T>
 inline T from_double(double x);
 template <>
-inline double from_double<double>(double x) { return x; }
+inline double from_double<double>(double x) {
+  return x;
+}
 template <>
-inline float from_double<float>(double x) { return float(x); }
+inline float from_double<float>(double x) {
+  return float(x);
+}
 namespace detail {
 /// Rounds a double to float with round-to-odd, so that a second rounding to a
 /// narrower format gives the correctly rounded result of the double.
@@ -118,9 +130,13 @@ inline float round_to_odd_float(double x) {
 }
 }  // namespace detail
 template <>
-inline bf16 from_double<bf16>(double x) { return to_bf16(detail::round_to_odd_float(x)); }
+inline bf16 from_double<bf16>(double x) {
+  return to_bf16(detail::round_to_odd_float(x));
+}
 template <>
-inline f16 from_double<f16>(double x) { return to_f16(detail::round_to_odd_float(x)); }
+inline f16 from_double<f16>(double x) {
+  return to_f16(detail::round_to_odd_float(x));
+}
 
 /// Widens any element type to double (exact).
 template <class T>

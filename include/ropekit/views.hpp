@@ -166,8 +166,8 @@ inline bool spans_overlap(const HeadsView<A>& a, const HeadsView<B>& b) {
 /// Out-of-place views: same shape; and either disjoint or exactly identical
 /// (same address, type and strides, which is in-place rotation).
 template <class S, class D>
-inline bool check_pair(const char* function, const char* src_name, const HeadsView<const S>& src,
-                       const char* dst_name, const HeadsView<D>& dst) {
+inline bool check_pair(const char* function, const char* src_name, const HeadsView<const S>& src, const char* dst_name,
+                       const HeadsView<D>& dst) {
   auto mismatch = [&](const char* field, std::int64_t d, std::int64_t s) {
     fail(function, (std::string(dst_name) + field).c_str(), d,
          ("must equal " + std::string(src_name) + field + " = " + std::to_string(s)).c_str());

@@ -16,11 +16,12 @@
 #  include <immintrin.h>
 #endif
 
-// GCC 12.2 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
 // (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
 #if defined(__GNUC__) && !defined(__clang__)
 #  pragma GCC diagnostic push
 #  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#  pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace ropekit {
@@ -137,7 +138,8 @@ inline void store_batch(D* p, const xsimd::batch<C, Arch>& v) {
     if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f>) {
       const __m256 x = v;
       if constexpr (std::is_same<D, f16>::value) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                         _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
         return;
       }
       if constexpr (std::is_same<D, bf16>::value) {

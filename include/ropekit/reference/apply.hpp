@@ -37,8 +37,7 @@ inline void cos_sin(std::int64_t position, float inv_freq, AngleMode mode, doubl
 /// coefficients cs(t, i) -> {cos, sin} for token t and pair i. Channels at and
 /// beyond 2 * pairs are copied (a no-op when in place).
 template <class S, class D, class CosSin>
-inline void rotate(Pairing pairing, std::int64_t pairs, const HeadsView<S>& src, const HeadsView<D>& dst,
-                   CosSin&& cs) {
+inline void rotate(Pairing pairing, std::int64_t pairs, const HeadsView<S>& src, const HeadsView<D>& dst, CosSin&& cs) {
   for (std::int64_t t = 0; t < src.tokens; ++t) {
     for (std::int64_t i = 0; i < pairs; ++i) {
       double c, s;
@@ -71,11 +70,12 @@ inline void apply_into(Pairing pairing, const Frequencies& freq, const HeadsView
   const double af = freq.attention_factor;
   const double scale = direction == Direction::forward ? af : 1.0 / af;
   const double sign = direction == Direction::forward ? 1.0 : -1.0;
-  rotate(pairing, std::int64_t(freq.inv_freq.size()), src, dst, [&](std::int64_t t, std::int64_t i, double& c, double& s) {
-    cos_sin(positions[t], freq.inv_freq[std::size_t(i)], mode, c, s);
-    c *= scale;
-    s *= sign * scale;
-  });
+  rotate(pairing, std::int64_t(freq.inv_freq.size()), src, dst,
+         [&](std::int64_t t, std::int64_t i, double& c, double& s) {
+           cos_sin(positions[t], freq.inv_freq[std::size_t(i)], mode, c, s);
+           c *= scale;
+           s *= sign * scale;
+         });
 }
 
 /// Reference of ropekit::apply: in place.

@@ -35,9 +35,7 @@ inline float f32(double x) { return static_cast<float>(x); }
 
 /// float32 pow of a float base and exponent, correctly rounded (PyTorch
 /// evaluates `base ** t` in float32 with a pow accurate to about 1 ulp).
-inline float pow_f32(float base, float exponent) {
-  return f32(std::pow(double(base), double(exponent)));
-}
+inline float pow_f32(float base, float exponent) { return f32(std::pow(double(base), double(exponent))); }
 
 /// The exponent 2i/dim of pair i as float32, as
 /// `torch.arange(0, dim, 2).float() / dim` computes it.

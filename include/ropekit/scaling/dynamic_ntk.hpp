@@ -15,7 +15,7 @@ namespace scaling {
 /// base' is computed in double in Hugging Face's order, rounded to float32,
 /// then the default table is evaluated in its float32 steps.
 struct DynamicNtk {
-  double factor = 1.0;                              ///< > 0
+  double factor = 1.0;                                ///< > 0
   std::int64_t original_max_position_embeddings = 0;  ///< > 0
 };
 

@@ -49,8 +49,7 @@ inline bool check_factor_list(const char* name, const std::vector<double>& list,
 inline bool compute_table(const scaling::LongRope& s, const TableArgs& a, Table& out) {
   const std::int64_t pairs = a.rotary_dim / 2;
   if (s.original_max_position_embeddings <= 1) {
-    fail("scaling::LongRope", "original_max_position_embeddings", s.original_max_position_embeddings,
-         "must be > 1");
+    fail("scaling::LongRope", "original_max_position_embeddings", s.original_max_position_embeddings, "must be > 1");
     return false;
   }
   if (!check_factor_list("short_factor", s.short_factor, pairs)) return false;

@@ -34,15 +34,13 @@ namespace detail {
 
 /// Correction dimension for `rotations` full turns over `original` positions.
 inline double yarn_correction_dim(double rotations, std::int64_t dim, double base, double original) {
-  return (double(dim) * std::log(original / (rotations * 2.0 * 3.141592653589793))) /
-         (2.0 * std::log(base));
+  return (double(dim) * std::log(original / (rotations * 2.0 * 3.141592653589793))) / (2.0 * std::log(base));
 }
 
 /// The by-parts blend shared by NtkByParts and Yarn, in Hugging Face's float32
 /// order (transformers `_compute_yarn_parameters`).
-inline bool by_parts_table(const char* method, double factor, std::int64_t original,
-                           double beta_fast, double beta_slow, bool truncate,
-                           const TableArgs& a, std::vector<float>& inv) {
+inline bool by_parts_table(const char* method, double factor, std::int64_t original, double beta_fast, double beta_slow,
+                           bool truncate, const TableArgs& a, std::vector<float>& inv) {
   if (!check_factor(method, factor)) return false;
   if (!check_original_length(method, original)) return false;
   if (!(beta_fast > beta_slow) || !(beta_slow > 0) || !std::isfinite(beta_fast)) {
@@ -72,16 +70,16 @@ inline bool by_parts_table(const char* method, double factor, std::int64_t origi
     ramp = std::min(std::max(ramp, 0.0f), 1.0f);
     const float extrap_weight = f32(1.0 - double(ramp));
     const float interp_weight = f32(1.0 - double(extrap_weight));
-    inv[std::size_t(i)] = f32(double(f32(double(interp) * double(interp_weight))) +
-                              double(f32(double(extrap) * double(extrap_weight))));
+    inv[std::size_t(i)] =
+        f32(double(f32(double(interp) * double(interp_weight))) + double(f32(double(extrap) * double(extrap_weight))));
   }
   return true;
 }
 
 inline bool compute_table(const scaling::NtkByParts& s, const TableArgs& a, Table& out) {
   out.attention_factor = 1.0f;
-  return by_parts_table("scaling::NtkByParts", s.factor, s.original_max_position_embeddings,
-                        s.beta_fast, s.beta_slow, true, a, out.inv_freq);
+  return by_parts_table("scaling::NtkByParts", s.factor, s.original_max_position_embeddings, s.beta_fast, s.beta_slow,
+                        true, a, out.inv_freq);
 }
 
 }  // namespace detail

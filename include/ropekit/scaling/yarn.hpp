@@ -36,13 +36,11 @@ struct Yarn {
 namespace detail {
 
 /// YaRN's magnitude correction 0.1 * m * ln(s) + 1 (1 for s <= 1).
-inline double yarn_get_mscale(double scale, double m) {
-  return scale <= 1.0 ? 1.0 : 0.1 * m * std::log(scale) + 1.0;
-}
+inline double yarn_get_mscale(double scale, double m) { return scale <= 1.0 ? 1.0 : 0.1 * m * std::log(scale) + 1.0; }
 
 inline bool compute_table(const scaling::Yarn& s, const TableArgs& a, Table& out) {
-  if (!by_parts_table("scaling::Yarn", s.factor, s.original_max_position_embeddings, s.beta_fast,
-                      s.beta_slow, s.truncate, a, out.inv_freq))
+  if (!by_parts_table("scaling::Yarn", s.factor, s.original_max_position_embeddings, s.beta_fast, s.beta_slow,
+                      s.truncate, a, out.inv_freq))
     return false;
   double attention;
   if (s.attention_factor) {
