@@ -8,5 +8,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${ROPEKIT_BUILD_DIR:-$root/build}/bench-report"
 bash "$root/cmake/install_dependencies.sh"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DROPEKIT_BUILD_TESTS=OFF -DROPEKIT_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target bench_rope
+cmake --build "$build" -j "$(nproc)" --target bench_rope bench_encodings
 "$build/bench/bench_rope" --benchmark_min_time=0.2 --benchmark_counters_tabular=true "$@"
+"$build/bench/bench_encodings" --benchmark_min_time=0.2 "$@"

@@ -1,5 +1,6 @@
 // First of two translation units including the umbrella header: a non-inline
 // definition in a header would make the link fail.
+#include <ropekit/encodings.hpp>
 #include <ropekit/ropekit.hpp>
 
 float odr_a() {

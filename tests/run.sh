@@ -29,4 +29,5 @@ for example in "$build/release/examples/"example_*; do "$example" >/dev/null && 
 
 echo "== Benchmarks, one quick pass"
 ROPEKIT_BENCH_QUICK=1 "$build/release/bench/bench_rope" --benchmark_min_time=0.001 >/dev/null
+"$build/release/bench/bench_encodings" --benchmark_min_time=0.001 >/dev/null
 echo "benchmarks ran"

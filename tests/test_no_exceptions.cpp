@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <ropekit/encodings.hpp>
 #include <ropekit/ropekit.hpp>
 
 namespace {
@@ -38,6 +39,10 @@ int main() {
   ropekit::apply(ropekit::Pairing::neox, f, ropekit::HeadsView<float>::token_major(x.data(), 2, 1, 32), pos);
   check(last_error.find("x.head_dim = 32") != std::string::npos, "message names head_dim");
   check(x == before, "nothing written after an error");
+
+  last_error.clear();
+  check(ropekit::alibi_slopes(0).empty() && last_error.find("n_heads = 0") != std::string::npos,
+        "encodings report through the handler");
 
   last_error.clear();
   ropekit::apply(ropekit::Pairing::neox, f, ropekit::HeadsView<float>::token_major(x.data(), 2, 1, 64), pos);

@@ -6,14 +6,9 @@
 #include <cstdint>
 
 #include <xsimd/xsimd.hpp>
+#include "config.hpp"
 
-// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
-// (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic push
-#  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#  pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+ROPEKIT_INTRINSICS_BEGIN
 
 namespace ropekit {
 
@@ -104,8 +99,6 @@ inline void sincos_position(std::int64_t position, const double* inv, AngleMode 
 }  // namespace detail
 }  // namespace ropekit
 
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic pop
-#endif
+ROPEKIT_INTRINSICS_END
 
 #endif  // ROPEKIT_ANGLES_HPP

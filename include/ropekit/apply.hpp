@@ -10,17 +10,12 @@
 
 #include "angles.hpp"
 #include "cache.hpp"
+#include "config.hpp"
 #include "detail/simd.hpp"
 #include "frequencies.hpp"
 #include "views.hpp"
 
-// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
-// (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic push
-#  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#  pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+ROPEKIT_INTRINSICS_BEGIN
 
 namespace ropekit {
 
@@ -373,8 +368,6 @@ inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> q_src
 
 }  // namespace ropekit
 
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic pop
-#endif
+ROPEKIT_INTRINSICS_END
 
 #endif  // ROPEKIT_APPLY_HPP

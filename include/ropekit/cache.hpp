@@ -9,16 +9,11 @@
 #include <xsimd/xsimd.hpp>
 
 #include "angles.hpp"
+#include "config.hpp"
 #include "detail/simd.hpp"
 #include "frequencies.hpp"
 
-// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
-// (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic push
-#  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#  pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+ROPEKIT_INTRINSICS_BEGIN
 
 namespace ropekit {
 
@@ -102,8 +97,6 @@ class CosSinCache {
 
 }  // namespace ropekit
 
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic pop
-#endif
+ROPEKIT_INTRINSICS_END
 
 #endif  // ROPEKIT_CACHE_HPP

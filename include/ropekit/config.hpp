@@ -21,6 +21,21 @@
 #  define ROPEKIT_HAS_EXCEPTIONS 0
 #endif
 
+/// GCC 12.2 reports -Wmaybe-uninitialized / -Wuninitialized inside its own
+/// AVX-512 intrinsics once they are inlined (the `_mm512_undefined_*` idiom,
+/// GCC bug 105593, fixed in 12.3). Headers that inline intrinsics (ropekit's
+/// kernels, Eigen's products) are wrapped in these so that users building with
+/// -Werror are not stopped by it.
+#if defined(__GNUC__) && !defined(__clang__)
+#  define ROPEKIT_INTRINSICS_BEGIN                                                             \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+        _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
+#  define ROPEKIT_INTRINSICS_END _Pragma("GCC diagnostic pop")
+#else
+#  define ROPEKIT_INTRINSICS_BEGIN
+#  define ROPEKIT_INTRINSICS_END
+#endif
+
 namespace ropekit {
 
 /// The exception thrown for invalid arguments when exceptions are enabled.

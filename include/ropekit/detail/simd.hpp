@@ -15,14 +15,9 @@
 #if defined(__SSE2__) || defined(_M_X64)
 #  include <immintrin.h>
 #endif
+#include "../config.hpp"
 
-// GCC 12.2 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
-// (the `_mm512_undefined_*` idiom, GCC bug 105593, fixed in 12.3).
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic push
-#  pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#  pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+ROPEKIT_INTRINSICS_BEGIN
 
 namespace ropekit {
 
@@ -225,8 +220,6 @@ inline xsimd::batch<C, Arch> swap_pairs(const xsimd::batch<C, Arch>& v) {
 }  // namespace detail
 }  // namespace ropekit
 
-#if defined(__GNUC__) && !defined(__clang__)
-#  pragma GCC diagnostic pop
-#endif
+ROPEKIT_INTRINSICS_END
 
 #endif  // ROPEKIT_DETAIL_SIMD_HPP

@@ -1,0 +1,109 @@
+// ropekit: analysis of frequency tables (wavelengths, regimes, long-range decay).
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_ENCODINGS_ANALYSIS_HPP
+#define ROPEKIT_ENCODINGS_ANALYSIS_HPP
+
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../frequencies.hpp"
+
+namespace ropekit {
+
+/// Wavelength of each pair in positions, 2 pi / inv_freq (infinity for a
+/// pair that does not rotate).
+inline std::vector<double> wavelengths(const Frequencies& f) {
+  std::vector<double> out;
+  for (float v : f.inv_freq)
+    out.push_back(v > 0 ? 2.0 * 3.14159265358979323846 / double(v) : std::numeric_limits<double>::infinity());
+  return out;
+}
+
+/// RoPE's long-range decay bound (Su et al. 2021, RoFormer section 3.4.3): the
+/// attention score of vectors with |entries| <= 1 at relative distance m is
+/// bounded by sum_j |S_j(m)| with S_j(m) = sum_{i<=j} e^{i m theta_i}; this
+/// returns the normalized bound (1 / (r/2)) sum_{j=1}^{r/2} |S_j(m)| for
+/// m = 0, 1, ..., max_distance (it is r/2 + 1 over 2 at m = 0 and decays with
+/// m). Computed in double. Errors: max_distance < 0, an invalid table.
+inline std::vector<double> rope_decay_bound(const Frequencies& f, std::int64_t max_distance) {
+  if (max_distance < 0)
+    return detail::fail("ropekit::rope_decay_bound", "max_distance", max_distance, "must be >= 0"),
+           std::vector<double>{};
+  if (!validate(f, "ropekit::rope_decay_bound")) return {};
+  const std::size_t pairs = f.inv_freq.size();
+  std::vector<double> out(std::size_t(max_distance + 1));
+  for (std::int64_t m = 0; m <= max_distance; ++m) {
+    std::complex<double> partial = 0;
+    double total = 0;
+    for (std::size_t i = 0; i < pairs; ++i) {
+      const double angle = double(m) * double(f.inv_freq[i]);
+      partial += std::complex<double>(std::cos(angle), std::sin(angle));
+      total += std::abs(partial);
+    }
+    out[std::size_t(m)] = total / double(pairs);
+  }
+  return out;
+}
+
+/// How a scaling method treats a pair, relative to the unscaled table.
+enum class PairRegime {
+  extrapolated,  ///< unchanged (high frequencies: positions beyond the training range are extrapolated)
+  interpolated,  ///< divided by the method's largest divisor (the full factor)
+  blended,       ///< divided by something in between
+  stopped,       ///< frequency 0: the pair does not rotate
+};
+
+/// Name of a regime ("extrapolated", "interpolated", "blended", "stopped").
+inline const char* to_string(PairRegime r) {
+  switch (r) {
+    case PairRegime::extrapolated:
+      return "extrapolated";
+    case PairRegime::interpolated:
+      return "interpolated";
+    case PairRegime::blended:
+      return "blended";
+    default:
+      return "stopped";
+  }
+}
+
+/// The regime of each pair of `spec` at seq_len: its divisor d_i =
+/// default_inv_freq[i] / inv_freq[i] against the unscaled table of the same
+/// rotary_dim and base is 1 (within 1e-6: extrapolated), the largest divisor
+/// of the table when that exceeds 1 (within 1e-6: interpolated), something
+/// else (blended), or the pair does not rotate (stopped). Linear scaling
+/// interpolates everything; YaRN, NTK-by-parts and Llama 3 split the pairs
+/// into the three bands; NTK-aware blends all but the first pair.
+inline std::vector<PairRegime> pair_regimes(const RopeSpec& spec, std::int64_t seq_len = 0) {
+  const Frequencies scaled = frequencies(spec, seq_len);
+  RopeSpec plain = spec;
+  plain.scaling = scaling::None{};
+  const Frequencies base = frequencies(plain);
+  std::vector<PairRegime> out;
+  if (scaled.inv_freq.size() != base.inv_freq.size()) return out;
+  double largest = 1.0;
+  for (std::size_t i = 0; i < base.inv_freq.size(); ++i)
+    if (scaled.inv_freq[i] > 0) largest = std::max(largest, double(base.inv_freq[i]) / double(scaled.inv_freq[i]));
+  for (std::size_t i = 0; i < base.inv_freq.size(); ++i) {
+    if (scaled.inv_freq[i] == 0) {
+      out.push_back(PairRegime::stopped);
+      continue;
+    }
+    const double divisor = double(base.inv_freq[i]) / double(scaled.inv_freq[i]);
+    if (std::abs(divisor - 1.0) <= 1e-6) {
+      out.push_back(PairRegime::extrapolated);
+    } else if (largest > 1.0 + 1e-6 && std::abs(divisor / largest - 1.0) <= 1e-6) {
+      out.push_back(PairRegime::interpolated);
+    } else {
+      out.push_back(PairRegime::blended);
+    }
+  }
+  return out;
+}
+
+}  // namespace ropekit
+
+#endif  // ROPEKIT_ENCODINGS_ANALYSIS_HPP
