@@ -169,65 +169,127 @@ inline void fill_coefficients(const AngleSource& a, const WideInv& inv, std::int
       s_out[2 * i + 1] = s[i];
     }
   }
+  // A partial batch reads a whole batch of coefficients: define the padding.
+  const std::int64_t used = expand ? 2 * n : n;
+  for (std::int64_t i = used; i < (used + 15) / 16 * 16; ++i) c_out[i] = s_out[i] = C(0);
+}
+
+/// The next narrower instruction set (AVX-512 -> AVX2+FMA, AVX -> SSE2), for
+/// vectors shorter than one batch; void when there is none.
+#if defined(__AVX2__) && defined(__FMA__)
+using half_of_avx512 = xsimd::fma3<xsimd::avx2>;
+#else
+using half_of_avx512 = void;
+#endif
+#if defined(__SSE2__)
+using half_of_avx = xsimd::sse2;
+#else
+using half_of_avx = void;
+#endif
+template <class Arch>
+using half_arch_t = std::conditional_t<arch_is<Arch, xsimd::avx512f>, half_of_avx512,
+                                       std::conditional_t<arch_is<Arch, xsimd::avx>, half_of_avx, void>>;
+
+// The three loops below share one shape over n elements (pairs or channels):
+//  - n >= N (the batch size): whole batches, and a remainder done as one
+//    batch ending at n that overlaps the last whole one. Its inputs are
+//    loaded and its results computed before any store, so in-place calls
+//    recompute the overlap from the original values, bit-identically;
+//  - otherwise the next narrower instruction set, and below the narrowest a
+//    partial batch (see load_batch).
+
+/// Rotate-half pairs (x1[i], x2[i]) -> (y1[i], y2[i]), i in [0, n).
+template <class Arch, class C, class S, class D>
+inline void rotate_neox_pairs(const S* x1, const S* x2, D* y1, D* y2, const C* c, const C* s, std::int64_t n) {
+  using B = xsimd::batch<C, Arch>;
+  constexpr std::int64_t N = std::int64_t(B::size);
+  auto rotate = [&](std::int64_t i, std::int64_t count, B& r1, B& r2) {
+    const B a = load_batch<Arch, C>(x1 + i, count);
+    const B b = load_batch<Arch, C>(x2 + i, count);
+    const B cc = B::load_unaligned(c + i);
+    const B ss = B::load_unaligned(s + i);
+    r1 = xsimd::fms(a, cc, b * ss);
+    r2 = xsimd::fma(a, ss, b * cc);
+  };
+  B r1, r2;
+  if (n >= N) {
+    const std::int64_t whole = n - n % N;
+    B t1, t2;
+    if (whole < n) rotate(n - N, N, t1, t2);
+    for (std::int64_t i = 0; i < whole; i += N) {
+      rotate(i, N, r1, r2);
+      store_batch<Arch>(y1 + i, r1);
+      store_batch<Arch>(y2 + i, r2);
+    }
+    if (whole < n) {
+      store_batch<Arch>(y1 + n - N, t1);
+      store_batch<Arch>(y2 + n - N, t2);
+    }
+    return;
+  }
+  if constexpr (!std::is_void<half_arch_t<Arch>>::value) {
+    rotate_neox_pairs<half_arch_t<Arch>, C>(x1, x2, y1, y2, c, s, n);
+  } else {
+    rotate(0, n, r1, r2);
+    store_batch<Arch>(y1, r1, n);
+    store_batch<Arch>(y2, r2, n);
+  }
 }
 
 /// Rotate-half pairs (p0 + i, half + p0 + i), i in [0, n), of one vector.
 template <class Arch, class C, class S, class D>
 inline void rotate_neox(const S* x, D* y, const C* c, const C* s, std::int64_t p0, std::int64_t n, std::int64_t half) {
+  rotate_neox_pairs<Arch, C>(x + p0, x + half + p0, y + p0, y + half + p0, c, s, n);
+}
+
+/// Interleaved channels [0, m) (m even) with expanded coefficients.
+template <class Arch, class C, class S, class D>
+inline void rotate_interleaved_channels(const S* x, D* y, const C* c, const C* s, std::int64_t m) {
   using B = xsimd::batch<C, Arch>;
   constexpr std::int64_t N = std::int64_t(B::size);
-  const S* x1 = x + p0;
-  const S* x2 = x + half + p0;
-  D* y1 = y + p0;
-  D* y2 = y + half + p0;
-  std::int64_t i = 0;
-  for (; i + N <= n; i += N) {
-    const B a = load_batch<Arch, C>(x1 + i);
-    const B b = load_batch<Arch, C>(x2 + i);
-    const B cc = B::load_aligned(c + i);
-    const B ss = B::load_aligned(s + i);
-    store_batch<Arch>(y1 + i, xsimd::fms(a, cc, b * ss));
-    store_batch<Arch>(y2 + i, xsimd::fma(a, ss, b * cc));
+  auto rotate = [&](std::int64_t j, std::int64_t count) {
+    const B v = load_batch<Arch, C>(x + j, count);
+    return xsimd::fma(v, B::load_unaligned(c + j), swap_pairs<Arch>(v) * B::load_unaligned(s + j));
+  };
+  if (m >= N) {
+    const std::int64_t whole = m - m % N;
+    const B tail = whole < m ? rotate(m - N, N) : B(C(0));
+    for (std::int64_t j = 0; j < whole; j += N) store_batch<Arch>(y + j, rotate(j, N));
+    if (whole < m) store_batch<Arch>(y + m - N, tail);
+    return;
   }
-  for (; i < n; ++i) {
-    const C a = load_scalar<C>(x1 + i);
-    const C b = load_scalar<C>(x2 + i);
-    store_scalar<C>(y1 + i, a * c[i] - b * s[i]);
-    store_scalar<C>(y2 + i, a * s[i] + b * c[i]);
+  if constexpr (!std::is_void<half_arch_t<Arch>>::value) {
+    rotate_interleaved_channels<half_arch_t<Arch>, C>(x, y, c, s, m);
+  } else {
+    store_batch<Arch>(y, rotate(0, m), m);
   }
 }
 
-/// Interleaved pairs (2(p0 + i), 2(p0 + i) + 1), i in [0, n), of one vector,
-/// with expanded coefficients (see fill_coefficients).
+/// Interleaved pairs (2(p0 + i), 2(p0 + i) + 1), i in [0, n), of one vector.
 template <class Arch, class C, class S, class D>
 inline void rotate_interleaved(const S* x, D* y, const C* c, const C* s, std::int64_t p0, std::int64_t n) {
-  using B = xsimd::batch<C, Arch>;
-  constexpr std::int64_t N = std::int64_t(B::size);
-  const S* xs = x + 2 * p0;
-  D* ys = y + 2 * p0;
-  const std::int64_t m = 2 * n;
-  std::int64_t j = 0;
-  for (; j + N <= m; j += N) {
-    const B v = load_batch<Arch, C>(xs + j);
-    const B w = swap_pairs<Arch>(v);
-    store_batch<Arch>(ys + j, xsimd::fma(v, B::load_aligned(c + j), w * B::load_aligned(s + j)));
-  }
-  for (; j < m; j += 2) {
-    const C a = load_scalar<C>(xs + j);
-    const C b = load_scalar<C>(xs + j + 1);
-    store_scalar<C>(ys + j, a * c[j] + b * s[j]);
-    store_scalar<C>(ys + j + 1, b * c[j + 1] + a * s[j + 1]);
-  }
+  rotate_interleaved_channels<Arch, C>(x + 2 * p0, y + 2 * p0, c, s, 2 * n);
 }
 
-/// Copies channels [from, head_dim) of one vector, converting.
+/// Copies channels [from, head_dim) of one vector, converting (out of place
+/// only, so an overlapping last batch just writes the same values again).
 template <class Arch, class C, class S, class D>
 inline void copy_channels(const S* x, D* y, std::int64_t from, std::int64_t head_dim) {
   using B = xsimd::batch<C, Arch>;
   constexpr std::int64_t N = std::int64_t(B::size);
-  std::int64_t d = from;
-  for (; d + N <= head_dim; d += N) store_batch<Arch>(y + d, load_batch<Arch, C>(x + d));
-  for (; d < head_dim; ++d) store_scalar<C>(y + d, load_scalar<C>(x + d));
+  const std::int64_t m = head_dim - from;
+  if (m >= N) {
+    for (std::int64_t d = from; d < head_dim; d += N) {
+      const std::int64_t at = d + N <= head_dim ? d : head_dim - N;
+      store_batch<Arch>(y + at, load_batch<Arch, C>(x + at));
+    }
+    return;
+  }
+  if constexpr (!std::is_void<half_arch_t<Arch>>::value) {
+    copy_channels<half_arch_t<Arch>, C>(x, y, from, head_dim);
+  } else {
+    if (m > 0) store_batch<Arch>(y + from, load_batch<Arch, C>(x + from, m), m);
+  }
 }
 
 /// One (src, dst) pair of views to rotate with the shared coefficients.

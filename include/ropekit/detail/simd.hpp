@@ -62,126 +62,122 @@ constexpr bool arch_is = std::is_base_of<Base, Arch>::value;
 template <class S, class D>
 using compute_t = std::conditional_t<std::is_same<S, double>::value || std::is_same<D, double>::value, double, float>;
 
-/// Loads batch<C, Arch>::size elements of S starting at p (unaligned) as C.
-template <class Arch, class C, class S>
-inline xsimd::batch<C, Arch> load_batch(const S* p) {
-  using B = xsimd::batch<C, Arch>;
-  if constexpr (std::is_same<S, C>::value) {
-    return B::load_unaligned(p);
-  } else {
 #if defined(__AVX512F__)
-    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx512f>) {
-      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      if constexpr (std::is_same<S, f16>::value) return B(_mm512_cvtph_ps(raw));
-      if constexpr (std::is_same<S, bf16>::value)
-        return B(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16)));
-    }
-#endif
-#if defined(__AVX2__) && defined(__F16C__)
-    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f>) {
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      if constexpr (std::is_same<S, f16>::value) return B(_mm256_cvtph_ps(raw));
-      if constexpr (std::is_same<S, bf16>::value)
-        return B(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16)));
-    }
-#endif
-    alignas(64) C buffer[B::size];
-    for (std::size_t i = 0; i < B::size; ++i) buffer[i] = C(to_float(p[i]));
-    return B::load_aligned(buffer);
-  }
+/// 16 halves (f16 or bf16, raw bits) widened to floats, and back with
+/// rounding to nearest even (bf16: hardware conversion unless a lane is
+/// subnormal, which it would flush; then the integer rounding).
+inline __m512 widen16(__m256i raw, f16) { return _mm512_cvtph_ps(raw); }
+inline __m512 widen16(__m256i raw, bf16) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
 }
-
-/// Stores a batch of C into batch::size elements of D at p (unaligned),
-/// rounding to nearest even.
-template <class Arch, class C, class D>
-inline void store_batch(D* p, const xsimd::batch<C, Arch>& v) {
-  using B = xsimd::batch<C, Arch>;
-  if constexpr (std::is_same<D, C>::value) {
-    v.store_unaligned(p);
-  } else {
-#if defined(__AVX512F__)
-    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx512f>) {
-      const __m512 x = v;
-      if constexpr (std::is_same<D, f16>::value) {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                            _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        return;
-      }
-      if constexpr (std::is_same<D, bf16>::value) {
-        const __m512i bits = _mm512_castps_si512(x);
+inline __m256i narrow16(__m512 x, f16) { return _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+inline __m256i narrow16(__m512 x, bf16) {
 #  if defined(__AVX512BF16__) && defined(__AVX512DQ__)
-        // The hardware conversion rounds to nearest even but flushes
-        // subnormals: use it unless a lane is subnormal (fpclass 0x20).
-        if (_mm512_fpclass_ps_mask(x, 0x20) == 0) {
-          const __m256bh h = _mm512_cvtneps_pbh(x);
-          std::memcpy(p, &h, sizeof(h));
-          return;
-        }
+  if (_mm512_fpclass_ps_mask(x, 0x20) == 0) {
+    const __m256bh h = _mm512_cvtneps_pbh(x);
+    __m256i out;
+    std::memcpy(&out, &h, sizeof(out));
+    return out;
+  }
 #  endif
-        const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-        const __m512i rounded =
-            _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
-        const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
-        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-        const __m512i result = _mm512_mask_blend_epi32(nan, rounded, quiet);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(result));
-        return;
-      }
-    }
+  const __m512i bits = _mm512_castps_si512(x);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  const __m512i rounded =
+      _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+  const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  return _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(nan, rounded, quiet));
+}
 #endif
 #if defined(__AVX2__) && defined(__F16C__)
-    if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f>) {
-      const __m256 x = v;
-      if constexpr (std::is_same<D, f16>::value) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
-                         _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        return;
-      }
-      if constexpr (std::is_same<D, bf16>::value) {
-        const __m256i bits = _mm256_castps_si256(x);
+/// 8 halves widened to floats and back, as above.
+inline __m256 widen16(__m128i raw, f16) { return _mm256_cvtph_ps(raw); }
+inline __m256 widen16(__m128i raw, bf16) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
+}
+inline __m128i narrow16(__m256 x, f16) { return _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+inline __m128i narrow16(__m256 x, bf16) {
 #  if defined(__AVX512BF16__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
-        // As in the 512-bit path: hardware rounding unless a lane is subnormal.
-        if (_mm256_fpclass_ps_mask(x, 0x20) == 0) {
-          const __m128bh h = _mm256_cvtneps_pbh(x);
-          std::memcpy(p, &h, sizeof(h));
-          return;
-        }
-#  endif
-        const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
-        const __m256i rounded =
-            _mm256_srli_epi32(_mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
-        const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
-        const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-        const __m256i result = _mm256_blendv_epi8(rounded, quiet, nan);
-        const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
-        return;
-      }
-    }
-#endif
-    alignas(64) C buffer[B::size];
-    v.store_aligned(buffer);
-    for (std::size_t i = 0; i < B::size; ++i) {
-      if constexpr (std::is_same<C, double>::value) {
-        p[i] = from_double<D>(buffer[i]);
-      } else {
-        p[i] = from_float<D>(buffer[i]);
-      }
-    }
+  if (_mm256_fpclass_ps_mask(x, 0x20) == 0) {
+    const __m128bh h = _mm256_cvtneps_pbh(x);
+    __m128i out;
+    std::memcpy(&out, &h, sizeof(out));
+    return out;
   }
+#  endif
+  const __m256i bits = _mm256_castps_si256(x);
+  const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+  const __m256i rounded =
+      _mm256_srli_epi32(_mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+  const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
+  const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  const __m256i result = _mm256_blendv_epi8(rounded, quiet, nan);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08));
+}
+#endif
+
+template <class T>
+constexpr bool is_half = std::is_same<T, f16>::value || std::is_same<T, bf16>::value;
+
+/// Loads `count` elements of S at p (unaligned) as a batch of C; count is
+/// batch::size by default, fewer for a vector shorter than the narrowest
+/// batch, where the other lanes are zero and nothing past p + count is read.
+/// f16/bf16 use the hardware conversions where available. (Masked AVX-512
+/// accesses were measured slower than this on current parts.)
+template <class Arch, class C, class S>
+inline xsimd::batch<C, Arch> load_batch(const S* p, std::int64_t count = std::int64_t(xsimd::batch<C, Arch>::size)) {
+  using B = xsimd::batch<C, Arch>;
+  constexpr std::int64_t N = std::int64_t(B::size);
+  const bool full = count == N;
+  if constexpr (std::is_same<S, C>::value) {
+    if (full) return B::load_unaligned(p);
+  }
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx512f> && is_half<S>) {
+    if (full) return B(widen16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), S{}));
+  }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+  if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f> &&
+                is_half<S>) {
+    if (full) return B(widen16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), S{}));
+  }
+#endif
+  alignas(64) C buffer[B::size] = {};
+  for (std::int64_t i = 0; i < count; ++i) buffer[i] = C(to_float(p[i]));
+  return B::load_aligned(buffer);
 }
 
-/// Scalar load/store with the same conversions (used in tails).
-template <class C, class S>
-inline C load_scalar(const S* p) {
-  return C(to_float(*p));
-}
-template <class C, class D>
-inline void store_scalar(D* p, C v) {
-  if constexpr (std::is_same<C, double>::value) {
-    *p = from_double<D>(v);
-  } else {
-    *p = from_float<D>(v);
+/// Stores the first `count` lanes (all by default) of a batch of C into D at
+/// p (unaligned), rounding to nearest even; nothing past p + count is written.
+template <class Arch, class C, class D>
+inline void store_batch(D* p, const xsimd::batch<C, Arch>& v,
+                        std::int64_t count = std::int64_t(xsimd::batch<C, Arch>::size)) {
+  using B = xsimd::batch<C, Arch>;
+  constexpr std::int64_t N = std::int64_t(B::size);
+  const bool full = count == N;
+  if constexpr (std::is_same<D, C>::value) {
+    if (full) return v.store_unaligned(p);
+  }
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx512f> && is_half<D>) {
+    if (full) return _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), narrow16(__m512(v), D{}));
+  }
+#endif
+#if defined(__AVX2__) && defined(__F16C__)
+  if constexpr (std::is_same<C, float>::value && arch_is<Arch, xsimd::avx2> && !arch_is<Arch, xsimd::avx512f> &&
+                is_half<D>) {
+    if (full) return _mm_storeu_si128(reinterpret_cast<__m128i*>(p), narrow16(__m256(v), D{}));
+  }
+#endif
+  alignas(64) C buffer[B::size];
+  v.store_aligned(buffer);
+  for (std::int64_t i = 0; i < count; ++i) {
+    if constexpr (std::is_same<C, double>::value) {
+      p[i] = from_double<D>(buffer[i]);
+    } else {
+      p[i] = from_float<D>(buffer[i]);
+    }
   }
 }
 
