@@ -10,6 +10,7 @@
 //   vs_naive          naive time / kernel time
 //   ns_per_token      kernel time per token
 //   vs_1_thread       1-thread time / this row's time (2-thread rows)
+//   x_stream_mt       kernel time / the streaming pass split over as many threads (2-thread rows)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -136,15 +137,28 @@ double time_ns(const std::function<void()>& f, int reps) {
   return best;
 }
 
-/// The memory-bound yardstick: one read and one write of `bytes` bytes.
+/// The memory-bound yardstick: one read and one write of `bytes` bytes,
+/// split over `threads` threads like the kernel rows.
 struct Stream {
   std::vector<float> data;
   explicit Stream(std::size_t bytes) : data(bytes / sizeof(float), 1.0f) {}
-  void run() {
-    float* x = data.data();
-    const std::size_t n = data.size();
+  static void pass(float* x, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) x[i] = x[i] * 0.999f + 0.001f;
     benchmark::DoNotOptimize(x);
+  }
+  void run(int threads = 1) {
+    const std::size_t n = data.size();
+    if (threads <= 1) {
+      pass(data.data(), n);
+    } else {
+      std::vector<std::thread> pool;
+      for (int i = 0; i < threads; ++i) {
+        const std::size_t b = n * std::size_t(i) / std::size_t(threads),
+                          e = n * std::size_t(i + 1) / std::size_t(threads);
+        pool.emplace_back([this, b, e] { pass(data.data() + b, e - b); });
+      }
+      for (auto& t : pool) t.join();
+    }
     benchmark::ClobberMemory();
   }
 };
@@ -226,6 +240,7 @@ void bm_rope(benchmark::State& state, Model m, Size size, Pairing pairing, int t
   state.counters["x_stream"] = kernel_ns / time_ns([&] { stream.run(); }, reps);
   if (threads > 1) {
     state.counters["vs_1_thread"] = time_ns([&] { run_kernel(pairing, f, q, k, pos, 1); }, reps) / kernel_ns;
+    state.counters["x_stream_mt"] = kernel_ns / time_ns([&] { stream.run(threads); }, reps);
     return;
   }
   if (pairing == Pairing::neox) {

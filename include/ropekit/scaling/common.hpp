@@ -56,9 +56,10 @@ inline std::vector<float> default_inv_freq_f32(double base, std::int64_t dim) {
   return inv;
 }
 
-inline bool check_factor(const char* method, double factor) {
-  if (!(factor > 0) || !std::isfinite(factor)) {
-    fail(method, "factor", factor, "must be finite and > 0");
+/// Checks that a field is finite and > 0, reporting "<method>: <field> = <value> ...".
+inline bool check_positive(const char* method, const char* field, double value) {
+  if (!(value > 0) || !std::isfinite(value)) {
+    fail(method, field, value, "must be finite and > 0");
     return false;
   }
   return true;

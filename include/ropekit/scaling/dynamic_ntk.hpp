@@ -23,7 +23,7 @@ struct DynamicNtk {
 
 namespace detail {
 inline bool compute_table(const scaling::DynamicNtk& s, const TableArgs& a, Table& out) {
-  if (!check_factor("scaling::DynamicNtk", s.factor)) return false;
+  if (!check_positive("scaling::DynamicNtk", "factor", s.factor)) return false;
   if (!check_original_length("scaling::DynamicNtk", s.original_max_position_embeddings)) return false;
   if (a.rotary_dim < 4) {
     fail("scaling::DynamicNtk", "rotary_dim", a.rotary_dim, "must be >= 4 (exponent dim/(dim-2))");

@@ -20,7 +20,7 @@ struct Linear {
 
 namespace detail {
 inline bool compute_table(const scaling::Linear& s, const TableArgs& a, Table& out) {
-  if (!check_factor("scaling::Linear", s.factor)) return false;
+  if (!check_positive("scaling::Linear", "factor", s.factor)) return false;
   out.inv_freq = default_inv_freq_f32(a.base, a.rotary_dim);
   for (float& v : out.inv_freq) v = f32(double(v) / double(f32(s.factor)));
   out.attention_factor = 1.0f;

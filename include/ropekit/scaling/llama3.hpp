@@ -30,12 +30,9 @@ struct Llama3 {
 namespace detail {
 inline bool compute_table(const scaling::Llama3& s, const TableArgs& a, Table& out) {
   const char* method = "scaling::Llama3";
-  if (!check_factor(method, s.factor)) return false;
+  if (!check_positive(method, "factor", s.factor)) return false;
   if (!check_original_length(method, s.original_max_position_embeddings)) return false;
-  if (!(s.low_freq_factor > 0) || !std::isfinite(s.low_freq_factor)) {
-    fail(method, "low_freq_factor", s.low_freq_factor, "must be finite and > 0");
-    return false;
-  }
+  if (!check_positive(method, "low_freq_factor", s.low_freq_factor)) return false;
   if (!(s.high_freq_factor > s.low_freq_factor) || !std::isfinite(s.high_freq_factor)) {
     fail(method, "high_freq_factor", s.high_freq_factor,
          ("must be finite and > low_freq_factor (" + std::to_string(s.low_freq_factor) + ")").c_str());

@@ -37,11 +37,8 @@ inline bool check_factor_list(const char* name, const std::vector<double>& list,
     return false;
   }
   for (std::size_t i = 0; i < list.size(); ++i) {
-    if (!(list[i] > 0) || !std::isfinite(list[i])) {
-      fail("scaling::LongRope", (std::string(name) + "[" + std::to_string(i) + "]").c_str(), list[i],
-           "must be finite and > 0");
+    if (!check_positive("scaling::LongRope", (std::string(name) + "[" + std::to_string(i) + "]").c_str(), list[i]))
       return false;
-    }
   }
   return true;
 }
@@ -62,17 +59,14 @@ inline bool compute_table(const scaling::LongRope& s, const TableArgs& a, Table&
   double factor = 1.0;
   if (s.factor) {
     factor = *s.factor;
-    if (!check_factor("scaling::LongRope", factor)) return false;
+    if (!check_positive("scaling::LongRope", "factor", factor)) return false;
   } else if (s.max_position_embeddings > 0) {
     factor = double(s.max_position_embeddings) / orig;
   }
   double attention;
   if (s.attention_factor) {
     attention = *s.attention_factor;
-    if (!(attention > 0) || !std::isfinite(attention)) {
-      fail("scaling::LongRope", "attention_factor", attention, "must be finite and > 0");
-      return false;
-    }
+    if (!check_positive("scaling::LongRope", "attention_factor", attention)) return false;
   } else {
     attention = factor <= 1.0 ? 1.0 : std::sqrt(1.0 + std::log(factor) / std::log(orig));
   }

@@ -28,10 +28,7 @@ inline double ntk_base(double base, double ratio, std::int64_t dim) {
 }
 
 inline bool compute_table(const scaling::NtkAware& s, const TableArgs& a, Table& out) {
-  if (!(s.alpha > 0) || !std::isfinite(s.alpha)) {
-    fail("scaling::NtkAware", "alpha", s.alpha, "must be finite and > 0");
-    return false;
-  }
+  if (!check_positive("scaling::NtkAware", "alpha", s.alpha)) return false;
   if (a.rotary_dim < 4) {
     fail("scaling::NtkAware", "rotary_dim", a.rotary_dim, "must be >= 4 (exponent dim/(dim-2))");
     return false;

@@ -41,7 +41,7 @@ inline double yarn_correction_dim(double rotations, std::int64_t dim, double bas
 /// order (transformers `_compute_yarn_parameters`).
 inline bool by_parts_table(const char* method, double factor, std::int64_t original, double beta_fast, double beta_slow,
                            bool truncate, const TableArgs& a, std::vector<float>& inv) {
-  if (!check_factor(method, factor)) return false;
+  if (!check_positive(method, "factor", factor)) return false;
   if (!check_original_length(method, original)) return false;
   if (!(beta_fast > beta_slow) || !(beta_slow > 0) || !std::isfinite(beta_fast)) {
     fail(method, "beta_fast", beta_fast,

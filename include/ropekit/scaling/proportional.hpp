@@ -27,7 +27,7 @@ inline bool compute_table(const scaling::Proportional& s, const TableArgs& a, Ta
     fail("scaling::Proportional", "partial_rotary_factor", s.partial_rotary_factor, "must be in (0, 1]");
     return false;
   }
-  if (!check_factor("scaling::Proportional", s.factor)) return false;
+  if (!check_positive("scaling::Proportional", "factor", s.factor)) return false;
   const auto rotating = std::int64_t(s.partial_rotary_factor * double(a.rotary_dim) / 2.0);
   out.inv_freq = default_inv_freq_f32(a.base, a.rotary_dim);
   for (std::int64_t i = 0; i < a.rotary_dim / 2; ++i) {

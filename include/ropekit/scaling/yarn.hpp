@@ -45,10 +45,7 @@ inline bool compute_table(const scaling::Yarn& s, const TableArgs& a, Table& out
   double attention;
   if (s.attention_factor) {
     attention = *s.attention_factor;
-    if (!(attention > 0) || !std::isfinite(attention)) {
-      fail("scaling::Yarn", "attention_factor", attention, "must be finite and > 0");
-      return false;
-    }
+    if (!check_positive("scaling::Yarn", "attention_factor", attention)) return false;
   } else if (s.mscale && s.mscale_all_dim && *s.mscale != 0 && *s.mscale_all_dim != 0) {
     attention = yarn_get_mscale(s.factor, *s.mscale) / yarn_get_mscale(s.factor, *s.mscale_all_dim);
   } else {
