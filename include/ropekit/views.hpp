@@ -28,12 +28,12 @@ enum class Direction { forward, inverse };
 /// and a slice of a fused QKV buffer all fit.
 template <class T>
 struct HeadsView {
-  T* data = nullptr;
-  std::int64_t tokens = 0;
-  std::int64_t heads = 0;
-  std::int64_t head_dim = 0;
-  std::int64_t token_stride = 0;
-  std::int64_t head_stride = 0;
+  T* data = nullptr;              ///< element (0, 0, 0)
+  std::int64_t tokens = 0;        ///< number of tokens (>= 0)
+  std::int64_t heads = 0;         ///< heads per token (>= 0)
+  std::int64_t head_dim = 0;      ///< contiguous elements per head
+  std::int64_t token_stride = 0;  ///< elements between tokens (>= 0)
+  std::int64_t head_stride = 0;   ///< elements between heads (>= 0)
 
   /// A dense [tokens][heads][head_dim] view (BSHD for one sequence).
   static HeadsView token_major(T* data, std::int64_t tokens, std::int64_t heads, std::int64_t head_dim) {

@@ -32,8 +32,11 @@ class LearnedPositions {
     }
   }
 
+  /// Number of rows: positions [0, max_positions()) have an entry.
   std::int64_t max_positions() const { return table_.rows(); }
+  /// Width of each row (the embedding dimension).
   std::int64_t dim() const { return table_.cols(); }
+  /// The table itself.
   const RowMatrixXf& table() const { return table_; }
 
   /// Writes row positions[t] into row t of `out` ([n][dim]). Nothing is
