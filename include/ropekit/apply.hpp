@@ -312,8 +312,20 @@ inline void run(Pairing pairing, const AngleSource& a, const PositionSource& pos
   const bool one_chunk = pairs <= kChunkPairs;
   WideInv inv;
   if (a.inv_freq != nullptr && one_chunk) inv.load(a, 0, pairs);
+  // With partial rotary only part of each head is touched, a strided pattern
+  // hardware prefetchers follow poorly: prefetch the next token's rotated
+  // channels (one request per cache line) while this token is processed.
+  const std::int64_t rotated_bytes = 2 * pairs * std::int64_t(sizeof(S));
+  const bool prefetch = 2 * pairs < views[0].src.head_dim;
   for (std::int64_t t = 0; t < tokens; ++t) {
     const std::int64_t position = pos[t];
+    if (prefetch && t + 1 < tokens) {
+      for (int v = 0; v < n_views; ++v)
+        for (std::int64_t h = 0; h < views[v].src.heads; ++h) {
+          const char* line = reinterpret_cast<const char*>(views[v].src.at(t + 1, h));
+          for (std::int64_t b = 0; b < rotated_bytes; b += 64) __builtin_prefetch(line + b, 1);
+        }
+    }
     for (std::int64_t p0 = 0; p0 < pairs; p0 += kChunkPairs) {
       const std::int64_t n = pairs - p0 < kChunkPairs ? pairs - p0 : kChunkPairs;
       if (a.inv_freq != nullptr && !one_chunk) inv.load(a, p0, n);
