@@ -323,7 +323,7 @@ inline void run(Pairing pairing, const AngleSource& a, const PositionSource& pos
       for (int v = 0; v < n_views; ++v)
         for (std::int64_t h = 0; h < views[v].src.heads; ++h) {
           const char* line = reinterpret_cast<const char*>(views[v].src.at(t + 1, h));
-          for (std::int64_t b = 0; b < rotated_bytes; b += 64) __builtin_prefetch(line + b, 1);
+          for (std::int64_t b = 0; b < rotated_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
         }
     }
     for (std::int64_t p0 = 0; p0 < pairs; p0 += kChunkPairs) {

@@ -36,6 +36,14 @@
 #  define ROPEKIT_INTRINSICS_END
 #endif
 
+/// ROPEKIT_PREFETCH_WRITE(address): a hint that the line at address will be
+/// read and written soon; a no-op where the compiler has no such builtin.
+#if defined(__GNUC__) || defined(__clang__)
+#  define ROPEKIT_PREFETCH_WRITE(address) __builtin_prefetch((address), 1)
+#else
+#  define ROPEKIT_PREFETCH_WRITE(address) ((void)(address))
+#endif
+
 namespace ropekit {
 
 /// The exception thrown for invalid arguments when exceptions are enabled.
