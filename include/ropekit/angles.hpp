@@ -75,7 +75,7 @@ inline void sincos_split(const xsimd::batch<double, Arch>& hi, const xsimd::batc
 }
 
 /// sin and cos of position * inv[j] for the batch::size values at `inv`
-/// (float values widened to double, 64-byte aligned), for the angle mode. In
+/// (float values widened to double), for the angle mode. In
 /// accurate mode the position is split as p_hi + p_lo with p_lo = position mod
 /// 2^16, so that p_hi * inv (<= 39 significant bits) and p_lo * inv (<= 40
 /// bits) are both exact and the reduction sees the exact angle.
@@ -92,7 +92,7 @@ inline void sincos_position(std::int64_t position, const double* inv, AngleMode 
     return;
   }
   const std::int64_t low = position & 0xffff;
-  const B v = B::load_aligned(inv);
+  const B v = B::load_unaligned(inv);
   sincos_split<Arch>(B(double(position - low)) * v, B(double(low)) * v, sin_out, cos_out);
 }
 

@@ -85,7 +85,7 @@ inline bool angle_source_of(const char* function, const CosSinTable& t, const Ap
   a.cos = t.cos;
   a.sin = t.sin;
   a.rows = t.rows;
-  a.row_stride = t.row_stride ? t.row_stride : t.pairs;
+  a.row_stride = t.stride();
   a.per_entry_inverse = true;
   return true;
 }
@@ -110,13 +110,19 @@ inline bool check_rows(const char* function, const AngleSource& a, const P& posi
 /// dims are processed in chunks of this many pairs.
 constexpr std::int64_t kChunkPairs = 256;
 
+/// Lanes of the widest batch (16 floats of AVX-512): coefficient rows are
+/// padded to a multiple of it so any batch may read whole batches.
+constexpr std::int64_t kMaxLanes = 16;
+
+/// n rounded up to a multiple of kMaxLanes.
+constexpr std::int64_t padded_to_lanes(std::int64_t n) { return (n + kMaxLanes - 1) / kMaxLanes * kMaxLanes; }
+
 /// inv_freq[p0, p0 + n) widened to double and zero-padded to whole batches:
 /// the input of the on-the-fly sincos, prepared once per call (per chunk).
 struct WideInv {
   alignas(64) double values[kChunkPairs];
   void load(const AngleSource& a, std::int64_t p0, std::int64_t n) {
-    const std::int64_t padded = (n + 15) / 16 * 16;  // whole batches of any arch
-    for (std::int64_t i = 0; i < padded; ++i) values[i] = i < n ? double(a.inv_freq[p0 + i]) : 0.0;
+    for (std::int64_t i = 0; i < padded_to_lanes(n); ++i) values[i] = i < n ? double(a.inv_freq[p0 + i]) : 0.0;
   }
 };
 
@@ -171,7 +177,7 @@ inline void fill_coefficients(const AngleSource& a, const WideInv& inv, std::int
   }
   // A partial batch reads a whole batch of coefficients: define the padding.
   const std::int64_t used = expand ? 2 * n : n;
-  for (std::int64_t i = used; i < (used + 15) / 16 * 16; ++i) c_out[i] = s_out[i] = C(0);
+  for (std::int64_t i = used; i < padded_to_lanes(used); ++i) c_out[i] = s_out[i] = C(0);
 }
 
 /// The next narrower instruction set (AVX-512 -> AVX2+FMA, AVX -> SSE2), for

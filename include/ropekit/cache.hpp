@@ -30,6 +30,9 @@ struct CosSinTable {
   std::int64_t rows = 0;        ///< number of rows; positions must lie in [0, rows)
   std::int64_t pairs = 0;       ///< rotary_dim / 2
   std::int64_t row_stride = 0;  ///< elements between rows; 0 means `pairs`
+
+  /// Elements between rows: row_stride, or pairs when row_stride is 0.
+  std::int64_t stride() const { return row_stride ? row_stride : pairs; }
 };
 
 /// cos and sin of position * inv_freq for positions [0, max_position), built
@@ -53,16 +56,16 @@ class CosSinCache {
     using B = xsimd::batch<double, detail::narrow_arch>;
     pairs_ = std::int64_t(freq.inv_freq.size());
     const std::int64_t padded = (pairs_ + std::int64_t(B::size) - 1) / std::int64_t(B::size) * std::int64_t(B::size);
-    alignas(64) double inv[B::size];
+    // inv_freq widened to double and zero-padded to whole batches, once.
+    std::vector<double> inv(std::size_t(padded), 0.0);
+    for (std::int64_t i = 0; i < pairs_; ++i) inv[std::size_t(i)] = double(freq.inv_freq[std::size_t(i)]);
     cos_.resize(std::size_t(max_position * pairs_));
     sin_.resize(std::size_t(max_position * pairs_));
     alignas(64) double s[B::size], c[B::size];
     for (std::int64_t p = 0; p < max_position; ++p) {
       for (std::int64_t i = 0; i < padded; i += std::int64_t(B::size)) {
-        for (std::int64_t j = 0; j < std::int64_t(B::size); ++j)
-          inv[j] = i + j < pairs_ ? double(freq.inv_freq[std::size_t(i + j)]) : 0.0;
         B sb, cb;
-        detail::sincos_position(p, inv, mode, sb, cb);
+        detail::sincos_position(p, inv.data() + i, mode, sb, cb);
         sb.store_aligned(s);
         cb.store_aligned(c);
         for (std::int64_t j = 0; j < std::int64_t(B::size) && i + j < pairs_; ++j) {

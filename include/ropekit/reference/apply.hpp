@@ -91,10 +91,9 @@ template <class S, class D>
 inline void apply_table_into(Pairing pairing, const CosSinTable& table, const HeadsView<S>& src,
                              const HeadsView<D>& dst, const std::int64_t* rows,
                              Direction direction = Direction::forward) {
-  const std::int64_t stride = table.row_stride ? table.row_stride : table.pairs;
   rotate(pairing, table.pairs, src, dst, [&](std::int64_t t, std::int64_t i, double& c, double& s) {
-    c = table.cos[rows[t] * stride + i];
-    s = table.sin[rows[t] * stride + i];
+    c = table.cos[rows[t] * table.stride() + i];
+    s = table.sin[rows[t] * table.stride() + i];
     if (direction == Direction::inverse) {
       const double m = c * c + s * s;
       c = m > 0 ? c / m : 0.0;
