@@ -24,6 +24,7 @@ enum class AngleMode {
   float32_compatible,
 };
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 // Cody-Waite split of pi/2: kPio2_1 and kPio2_2 carry 22 significant bits, so
@@ -97,6 +98,7 @@ inline void sincos_position(std::int64_t position, const double* inv, AngleMode 
 }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 ROPEKIT_INTRINSICS_END

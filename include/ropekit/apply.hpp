@@ -26,6 +26,7 @@ struct ApplyOptions {
   AngleMode angle_mode = AngleMode::accurate;
 };
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 /// Where the cos/sin of (position, pair) come from, resolved once per call.
@@ -446,6 +447,7 @@ inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> q_src
                                                                      options, views, 2, names);
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 ROPEKIT_INTRINSICS_END

@@ -47,6 +47,7 @@ class CosSinCache {
   /// Builds the cache. Preconditions: `freq` is valid (see validate) and
   /// max_position >= 1; otherwise the error names the argument and the cache
   /// stays empty. Memory: 2 * max_position * rotary_dim/2 floats.
+  ROPEKIT_ABI_KEYED
   CosSinCache(const Frequencies& freq, std::int64_t max_position, AngleMode mode = AngleMode::accurate) {
     if (!validate(freq, "ropekit::CosSinCache")) return;
     if (max_position < 1) {

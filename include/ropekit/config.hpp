@@ -44,6 +44,200 @@
 #  define ROPEKIT_PREFETCH_WRITE(address) ((void)(address))
 #endif
 
+// ---------------------------------------------------------------------------
+// The ABI namespace. Every ropekit function (free functions, function
+// templates, and the detail machinery) lives in an inline namespace whose name
+// spells out the instruction-set, floating-point and exception flags of the
+// translation unit that includes ropekit. Two translation units compiled with
+// different flags (an engine's generic object and its -march=x86-64-v3 object,
+// a -ffast-math object beside a strict one, a -fno-exceptions object beside one
+// with exceptions) therefore never share the symbol of a ropekit function, and
+// the linker can not hand one of them the other's machine code. Public types
+// (views, specs, tables) stay in namespace ropekit proper, so they can be
+// passed between such objects; their member functions are integer-only or are
+// keyed the same way (ROPEKIT_ABI_KEYED). Users never write the name: lookup
+// of ropekit::apply finds it through the inline namespace.
+// ---------------------------------------------------------------------------
+#define ROPEKIT_PP_CAT_(a, b) a##b
+#define ROPEKIT_PP_CAT(a, b) ROPEKIT_PP_CAT_(a, b)
+#define ROPEKIT_PP_CAT8(a, b, c, d, e, f, g, h)                              \
+  ROPEKIT_PP_CAT(ROPEKIT_PP_CAT(ROPEKIT_PP_CAT(a, b), ROPEKIT_PP_CAT(c, d)), \
+                 ROPEKIT_PP_CAT(ROPEKIT_PP_CAT(e, f), ROPEKIT_PP_CAT(g, h)))
+
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+#  define ROPEKIT_ABI_ARCH x86_
+#  if defined(__SSE3__)
+#    define ROPEKIT_ABI_B0 1
+#  else
+#    define ROPEKIT_ABI_B0 0
+#  endif
+#  if defined(__SSSE3__)
+#    define ROPEKIT_ABI_B1 1
+#  else
+#    define ROPEKIT_ABI_B1 0
+#  endif
+#  if defined(__SSE4_1__)
+#    define ROPEKIT_ABI_B2 1
+#  else
+#    define ROPEKIT_ABI_B2 0
+#  endif
+#  if defined(__SSE4_2__) || defined(__POPCNT__)
+#    define ROPEKIT_ABI_B3 1
+#  else
+#    define ROPEKIT_ABI_B3 0
+#  endif
+#  if defined(__AVX__)
+#    define ROPEKIT_ABI_B4 1
+#  else
+#    define ROPEKIT_ABI_B4 0
+#  endif
+#  if defined(__AVX2__)
+#    define ROPEKIT_ABI_B5 1
+#  else
+#    define ROPEKIT_ABI_B5 0
+#  endif
+#  if defined(__FMA__)
+#    define ROPEKIT_ABI_B6 1
+#  else
+#    define ROPEKIT_ABI_B6 0
+#  endif
+#  if defined(__F16C__)
+#    define ROPEKIT_ABI_B7 1
+#  else
+#    define ROPEKIT_ABI_B7 0
+#  endif
+#  if defined(__BMI__) || defined(__BMI2__) || defined(__LZCNT__) || defined(__MOVBE__)
+#    define ROPEKIT_ABI_B8 1
+#  else
+#    define ROPEKIT_ABI_B8 0
+#  endif
+#  if defined(__AVX512F__)
+#    define ROPEKIT_ABI_B9 1
+#  else
+#    define ROPEKIT_ABI_B9 0
+#  endif
+#  if defined(__AVX512BW__) || defined(__AVX512DQ__) || defined(__AVX512CD__)
+#    define ROPEKIT_ABI_B10 1
+#  else
+#    define ROPEKIT_ABI_B10 0
+#  endif
+#  if defined(__AVX512VL__)
+#    define ROPEKIT_ABI_B11 1
+#  else
+#    define ROPEKIT_ABI_B11 0
+#  endif
+#  if defined(__AVX512BF16__)
+#    define ROPEKIT_ABI_B12 1
+#  else
+#    define ROPEKIT_ABI_B12 0
+#  endif
+#  if defined(__AVX512FP16__)
+#    define ROPEKIT_ABI_B13 1
+#  else
+#    define ROPEKIT_ABI_B13 0
+#  endif
+#  if defined(__AVX512VBMI__) || defined(__AVX512VBMI2__) || defined(__AVX512VNNI__) || defined(__AVX512IFMA__) || \
+      defined(__AVX512BITALG__) || defined(__AVX512VPOPCNTDQ__) || defined(__GFNI__) || defined(__AVXVNNI__)
+#    define ROPEKIT_ABI_B14 1
+#  else
+#    define ROPEKIT_ABI_B14 0
+#  endif
+#  define ROPEKIT_ABI_B15 0
+#elif defined(__aarch64__) || defined(__arm__) || defined(_M_ARM64)
+#  define ROPEKIT_ABI_ARCH arm_
+#  if defined(__ARM_NEON)
+#    define ROPEKIT_ABI_B0 1
+#  else
+#    define ROPEKIT_ABI_B0 0
+#  endif
+#  if defined(__ARM_FEATURE_FMA)
+#    define ROPEKIT_ABI_B1 1
+#  else
+#    define ROPEKIT_ABI_B1 0
+#  endif
+#  if defined(__ARM_FEATURE_FP16_VECTOR_ARITHMETIC) || defined(__ARM_FEATURE_FP16_SCALAR_ARITHMETIC)
+#    define ROPEKIT_ABI_B2 1
+#  else
+#    define ROPEKIT_ABI_B2 0
+#  endif
+#  if defined(__ARM_FEATURE_BF16) || defined(__ARM_FEATURE_BF16_VECTOR_ARITHMETIC)
+#    define ROPEKIT_ABI_B3 1
+#  else
+#    define ROPEKIT_ABI_B3 0
+#  endif
+#  if defined(__ARM_FEATURE_DOTPROD) || defined(__ARM_FEATURE_MATMUL_INT8)
+#    define ROPEKIT_ABI_B4 1
+#  else
+#    define ROPEKIT_ABI_B4 0
+#  endif
+#  if defined(__ARM_FEATURE_SVE)
+#    define ROPEKIT_ABI_B5 1
+#  else
+#    define ROPEKIT_ABI_B5 0
+#  endif
+#  if defined(__ARM_FEATURE_SVE2)
+#    define ROPEKIT_ABI_B6 1
+#  else
+#    define ROPEKIT_ABI_B6 0
+#  endif
+#  if defined(__ARM_FEATURE_ATOMICS) || defined(__ARM_FEATURE_CRC32)
+#    define ROPEKIT_ABI_B7 1
+#  else
+#    define ROPEKIT_ABI_B7 0
+#  endif
+#  define ROPEKIT_ABI_B8 0
+#  define ROPEKIT_ABI_B9 0
+#  define ROPEKIT_ABI_B10 0
+#  define ROPEKIT_ABI_B11 0
+#  define ROPEKIT_ABI_B12 0
+#  define ROPEKIT_ABI_B13 0
+#  define ROPEKIT_ABI_B14 0
+#  define ROPEKIT_ABI_B15 0
+#else
+#  define ROPEKIT_ABI_ARCH other_
+#  define ROPEKIT_ABI_B0 0
+#  define ROPEKIT_ABI_B1 0
+#  define ROPEKIT_ABI_B2 0
+#  define ROPEKIT_ABI_B3 0
+#  define ROPEKIT_ABI_B4 0
+#  define ROPEKIT_ABI_B5 0
+#  define ROPEKIT_ABI_B6 0
+#  define ROPEKIT_ABI_B7 0
+#  define ROPEKIT_ABI_B8 0
+#  define ROPEKIT_ABI_B9 0
+#  define ROPEKIT_ABI_B10 0
+#  define ROPEKIT_ABI_B11 0
+#  define ROPEKIT_ABI_B12 0
+#  define ROPEKIT_ABI_B13 0
+#  define ROPEKIT_ABI_B14 0
+#  define ROPEKIT_ABI_B15 0
+#endif
+// Floating-point contract: -ffast-math / -ffinite-math-only change what the
+// compiler may do with the same source.
+#if defined(__FAST_MATH__)
+#  define ROPEKIT_ABI_FP fast
+#elif defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#  define ROPEKIT_ABI_FP finite
+#else
+#  define ROPEKIT_ABI_FP ieee
+#endif
+#if ROPEKIT_HAS_EXCEPTIONS
+#  define ROPEKIT_ABI_EH _eh
+#else
+#  define ROPEKIT_ABI_EH _noeh
+#endif
+/// The name of the inline namespace of this translation unit's flags, e.g.
+/// `abi_x86_1111111110111000_ieee_eh` (16 feature bits, FP model, exceptions).
+#define ROPEKIT_ABI_NAMESPACE                                                                                   \
+  ROPEKIT_PP_CAT(                                                                                               \
+      ROPEKIT_PP_CAT(                                                                                           \
+          ROPEKIT_PP_CAT(abi_, ROPEKIT_ABI_ARCH),                                                               \
+          ROPEKIT_PP_CAT(ROPEKIT_PP_CAT8(ROPEKIT_ABI_B0, ROPEKIT_ABI_B1, ROPEKIT_ABI_B2, ROPEKIT_ABI_B3,        \
+                                         ROPEKIT_ABI_B4, ROPEKIT_ABI_B5, ROPEKIT_ABI_B6, ROPEKIT_ABI_B7),       \
+                         ROPEKIT_PP_CAT8(ROPEKIT_ABI_B8, ROPEKIT_ABI_B9, ROPEKIT_ABI_B10, ROPEKIT_ABI_B11,      \
+                                         ROPEKIT_ABI_B12, ROPEKIT_ABI_B13, ROPEKIT_ABI_B14, ROPEKIT_ABI_B15))), \
+      ROPEKIT_PP_CAT(ROPEKIT_PP_CAT(_, ROPEKIT_ABI_FP), ROPEKIT_ABI_EH))
+
 namespace ropekit {
 
 /// The exception thrown for invalid arguments when exceptions are enabled.
@@ -58,7 +252,9 @@ class error : public std::invalid_argument {
 /// its value). If it returns, the failing call returns without writing output.
 using error_handler_t = void (*)(const char* message);
 
-namespace detail {
+/// State shared by every translation unit, whatever its flags: pointer-only
+/// code, outside the ABI namespace on purpose (one handler per program).
+namespace shared {
 inline void default_error_handler(const char* message) {
   std::fprintf(stderr, "ropekit: %s\n", message);
   std::abort();
@@ -67,19 +263,32 @@ inline error_handler_t& error_handler_slot() {
   static error_handler_t handler = &default_error_handler;
   return handler;
 }
-}  // namespace detail
+}  // namespace shared
+
+/// A tag type unique to the ABI namespace: member functions of public types
+/// that do floating-point work take it as a defaulted template parameter
+/// (ROPEKIT_ABI_KEYED), so that their symbols are keyed by the flags too.
+inline namespace ROPEKIT_ABI_NAMESPACE {
+struct abi_tag {};
 
 /// Installs the handler used for invalid arguments under -fno-exceptions
 /// (the default prints the message to stderr and aborts). Passing nullptr
 /// restores the default. Returns the previous handler. Not thread-safe with
-/// respect to concurrent failing calls; set it once at start-up.
+/// respect to concurrent failing calls; set it once at start-up. One handler
+/// serves the whole program.
 inline error_handler_t set_error_handler(error_handler_t handler) {
-  error_handler_t previous = detail::error_handler_slot();
-  detail::error_handler_slot() = handler ? handler : &detail::default_error_handler;
+  error_handler_t previous = shared::error_handler_slot();
+  shared::error_handler_slot() = handler ? handler : &shared::default_error_handler;
   return previous;
 }
+}  // namespace ROPEKIT_ABI_NAMESPACE
 
 }  // namespace ropekit
+
+/// Put before a member function (or constructor) of a public type whose body
+/// does floating-point work: makes it a template on the ABI tag, so each set of
+/// compiler flags gets its own symbol.
+#define ROPEKIT_ABI_KEYED template <class RopekitAbi = ::ropekit::abi_tag>
 
 /// ROPEKIT_THROW(message): reports an invalid argument. Throws ropekit::error
 /// when exceptions are enabled; otherwise calls the installed error handler.
@@ -89,11 +298,12 @@ inline error_handler_t set_error_handler(error_handler_t handler) {
 #  if ROPEKIT_HAS_EXCEPTIONS
 #    define ROPEKIT_THROW(message) throw ::ropekit::error(message)
 #  else
-#    define ROPEKIT_THROW(message) (::ropekit::detail::error_handler_slot()((message).c_str()))
+#    define ROPEKIT_THROW(message) (::ropekit::shared::error_handler_slot()((message).c_str()))
 #  endif
 #endif
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 /// Formats "<function>: <argument> = <value> <requirement>" and reports it.
@@ -114,6 +324,7 @@ inline void fail(const char* function, const char* argument, const V& value, con
 inline void fail_message(const std::string& message) { ROPEKIT_THROW(message); }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_CONFIG_HPP

@@ -22,6 +22,8 @@ struct Frequencies {
   std::int64_t rotary_dim() const { return 2 * std::int64_t(inv_freq.size()); }
 };
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
+
 /// Computes the table of `spec` for sequences of length `seq_len` (only the
 /// dynamic NTK and LongRoPE methods depend on it; 0 means "not longer than the
 /// original context"). Pure and cheap (O(rotary_dim)). Every method mirrors
@@ -78,6 +80,7 @@ inline bool validate(const Frequencies& f, const char* function = "ropekit::vali
   return true;
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_FREQUENCIES_HPP

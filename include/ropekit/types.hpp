@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "config.hpp"
+
 namespace ropekit {
 
 /// IEEE 754 binary16 storage (1 sign, 5 exponent, 10 mantissa bits). ropekit
@@ -22,6 +24,7 @@ struct bf16 {
 
 static_assert(sizeof(f16) == 2 && sizeof(bf16) == 2, "16-bit storage types");
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline std::uint32_t float_bits(float x) {
   std::uint32_t u;
@@ -144,6 +147,7 @@ inline double to_double(T x) {
   return double(to_float(x));
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_TYPES_HPP

@@ -75,6 +75,7 @@ struct PositionRange {
   std::int64_t start = 0;
 };
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 /// One of: int64 array, int32 array, or a contiguous range.
@@ -190,6 +191,7 @@ inline bool check_pair(const char* function, const char* src_name, const HeadsVi
 }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_VIEWS_HPP

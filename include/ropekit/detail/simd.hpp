@@ -33,6 +33,7 @@ namespace ropekit {
 /// also name an arch explicitly, e.g. ropekit::apply<xsimd::avx512bw>(...).
 struct auto_arch {};
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 #if defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__) && !defined(ROPEKIT_PREFER_512)
@@ -214,6 +215,7 @@ inline xsimd::batch<C, Arch> swap_pairs(const xsimd::batch<C, Arch>& v) {
 }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 ROPEKIT_INTRINSICS_END

@@ -12,6 +12,7 @@
 #include "../config.hpp"
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 
 /// ALiBi head slopes (Press et al. 2022, "Train Short, Test Long"; the
 /// reference `get_slopes` used by BLOOM and MPT). For n a power of two,
@@ -58,6 +59,7 @@ inline void alibi_bias(const std::vector<float>& slopes, std::int64_t q_len, std
       }
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_ENCODINGS_ALIBI_HPP

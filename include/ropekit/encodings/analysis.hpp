@@ -12,6 +12,7 @@
 #include "../frequencies.hpp"
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 
 /// Wavelength of each pair in positions, 2 pi / inv_freq (infinity for a
 /// pair that does not rotate).
@@ -48,6 +49,8 @@ inline std::vector<double> rope_decay_bound(const Frequencies& f, std::int64_t m
   return out;
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
+
 /// How a scaling method treats a pair, relative to the unscaled table.
 enum class PairRegime {
   extrapolated,  ///< unchanged (high frequencies: positions beyond the training range are extrapolated)
@@ -55,6 +58,8 @@ enum class PairRegime {
   blended,       ///< divided by something in between
   stopped,       ///< frequency 0: the pair does not rotate
 };
+
+inline namespace ROPEKIT_ABI_NAMESPACE {
 
 /// Name of a regime ("extrapolated", "interpolated", "blended", "stopped").
 inline const char* to_string(PairRegime r) {
@@ -104,6 +109,7 @@ inline std::vector<PairRegime> pair_regimes(const RopeSpec& spec, std::int64_t s
   return out;
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_ENCODINGS_ANALYSIS_HPP

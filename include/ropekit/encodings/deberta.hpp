@@ -10,6 +10,7 @@
 #include "../config.hpp"
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 
 /// DeBERTa-v2's log bucket position (He et al. 2021; Hugging Face
 /// `make_log_bucket_position`): with mid = bucket_size / 2, relative positions
@@ -38,6 +39,7 @@ inline std::int64_t deberta_log_bucket_position(std::int64_t relative_position, 
   return relative_position < 0 ? -log_position : log_position;
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_ENCODINGS_DEBERTA_HPP

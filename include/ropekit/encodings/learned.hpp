@@ -23,6 +23,7 @@ enum class OutOfRange {
 class LearnedPositions {
  public:
   /// Takes the table (rows = max_positions >= 1, cols = dim >= 1).
+  ROPEKIT_ABI_KEYED
   explicit LearnedPositions(RowMatrixXf table, OutOfRange policy = OutOfRange::error)
       : table_(std::move(table)), policy_(policy) {
     if (table_.rows() < 1 || table_.cols() < 1) {
@@ -41,12 +42,14 @@ class LearnedPositions {
 
   /// Writes row positions[t] into row t of `out` ([n][dim]). Nothing is
   /// written if any position is out of range under OutOfRange::error.
+  ROPEKIT_ABI_KEYED
   void lookup(const std::int64_t* positions, Eigen::Ref<RowMatrixXf> out) const {
     if (!check("ropekit::LearnedPositions::lookup", positions, out)) return;
     for (Eigen::Index t = 0; t < out.rows(); ++t) out.row(t) = table_.row(row_of(positions[t]));
   }
 
   /// Adds row positions[t] to row t of `embeddings` in place.
+  ROPEKIT_ABI_KEYED
   void add_to(const std::int64_t* positions, Eigen::Ref<RowMatrixXf> embeddings) const {
     if (!check("ropekit::LearnedPositions::add_to", positions, embeddings)) return;
     for (Eigen::Index t = 0; t < embeddings.rows(); ++t) embeddings.row(t) += table_.row(row_of(positions[t]));
@@ -56,6 +59,7 @@ class LearnedPositions {
   Eigen::Index row_of(std::int64_t p) const {
     return p < 0 ? 0 : p >= table_.rows() ? table_.rows() - 1 : Eigen::Index(p);
   }
+  ROPEKIT_ABI_KEYED
   bool check(const char* function, const std::int64_t* positions, const Eigen::Ref<RowMatrixXf>& out) const {
     if (table_.size() == 0) return detail::fail(function, "table", std::string("empty"), "must be set"), false;
     if (out.cols() != table_.cols()) {

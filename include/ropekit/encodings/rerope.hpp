@@ -15,6 +15,7 @@
 ROPEKIT_INTRINSICS_BEGIN
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 
 /// Leaky ReRoPE's relative position map (Su 2023, "Rectified Rotary Position
 /// Embeddings", kexue.fm/archives/9708): a relative distance rel (query minus
@@ -100,6 +101,7 @@ inline RowMatrixXf rerope_logits(Pairing pairing, const Frequencies& freq, const
   return logits;
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 ROPEKIT_INTRINSICS_END

@@ -35,6 +35,7 @@ enum class SinusoidalLayout {
   concatenated,
 };
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool check_sinusoidal(const char* function, std::int64_t dim, SinusoidalLayout layout, double base) {
   if (layout == SinusoidalLayout::interleaved && (dim <= 0 || dim % 2 != 0)) {
@@ -108,6 +109,7 @@ inline void add_sinusoidal(Eigen::Ref<RowMatrixXf> embeddings, const std::int64_
       embeddings(t, c) += float(detail::sinusoidal_value(double(positions[t]), c, dim, layout, base));
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 ROPEKIT_INTRINSICS_END

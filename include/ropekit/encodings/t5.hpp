@@ -11,6 +11,7 @@
 #include "../config.hpp"
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 
 namespace detail {
 inline bool check_t5(const char* function, std::int64_t num_buckets, bool bidirectional, std::int64_t max_distance) {
@@ -102,6 +103,7 @@ inline void t5_relative_position_bias(const float* table, std::int64_t num_bucke
     }
 }
 
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_ENCODINGS_T5_HPP

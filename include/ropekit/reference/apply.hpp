@@ -13,6 +13,7 @@
 #include "../views.hpp"
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 /// Plain scalar versions of every step, in double precision: slow on purpose
 /// and written to be obviously right. The tests compare every fast path with
 /// these.
@@ -103,6 +104,7 @@ inline void apply_table_into(Pairing pairing, const CosSinTable& table, const He
 }
 
 }  // namespace reference
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_REFERENCE_APPLY_HPP

@@ -10,6 +10,7 @@
 #include "../config.hpp"
 
 namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 /// What every scaling method receives: the validated rotary dimension (even,
@@ -74,6 +75,7 @@ inline bool check_original_length(const char* method, std::int64_t original) {
 }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_COMMON_HPP

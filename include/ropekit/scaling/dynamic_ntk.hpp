@@ -21,6 +21,7 @@ struct DynamicNtk {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::DynamicNtk& s, const TableArgs& a, Table& out) {
   if (!check_positive("scaling::DynamicNtk", "factor", s.factor)) return false;
@@ -40,6 +41,7 @@ inline bool compute_table(const scaling::DynamicNtk& s, const TableArgs& a, Tabl
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_DYNAMIC_NTK_HPP

@@ -18,6 +18,7 @@ struct Linear {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::Linear& s, const TableArgs& a, Table& out) {
   if (!check_positive("scaling::Linear", "factor", s.factor)) return false;
@@ -27,6 +28,7 @@ inline bool compute_table(const scaling::Linear& s, const TableArgs& a, Table& o
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_LINEAR_HPP

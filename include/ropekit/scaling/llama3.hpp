@@ -27,6 +27,7 @@ struct Llama3 {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::Llama3& s, const TableArgs& a, Table& out) {
   const char* method = "scaling::Llama3";
@@ -63,6 +64,7 @@ inline bool compute_table(const scaling::Llama3& s, const TableArgs& a, Table& o
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_LLAMA3_HPP

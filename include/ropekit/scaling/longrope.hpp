@@ -29,6 +29,7 @@ struct LongRope {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool check_factor_list(const char* name, const std::vector<double>& list, std::int64_t pairs) {
   if (std::int64_t(list.size()) != pairs) {
@@ -80,6 +81,7 @@ inline bool compute_table(const scaling::LongRope& s, const TableArgs& a, Table&
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_LONGROPE_HPP

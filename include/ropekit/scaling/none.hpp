@@ -17,6 +17,7 @@ struct None {};
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::None&, const TableArgs& a, Table& out) {
   out.inv_freq = default_inv_freq_f32(a.base, a.rotary_dim);
@@ -24,6 +25,7 @@ inline bool compute_table(const scaling::None&, const TableArgs& a, Table& out) 
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_NONE_HPP

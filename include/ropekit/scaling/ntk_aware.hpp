@@ -21,6 +21,7 @@ struct NtkAware {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 /// base * ratio^(dim / (dim - 2)) in double, the NTK base adjustment.
 inline double ntk_base(double base, double ratio, std::int64_t dim) {
@@ -38,6 +39,7 @@ inline bool compute_table(const scaling::NtkAware& s, const TableArgs& a, Table&
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_NTK_AWARE_HPP

@@ -30,6 +30,7 @@ struct NtkByParts {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 /// Correction dimension for `rotations` full turns over `original` positions.
@@ -83,6 +84,7 @@ inline bool compute_table(const scaling::NtkByParts& s, const TableArgs& a, Tabl
 }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_NTK_BY_PARTS_HPP

@@ -21,6 +21,7 @@ struct Proportional {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::Proportional& s, const TableArgs& a, Table& out) {
   if (!(s.partial_rotary_factor > 0) || !(s.partial_rotary_factor <= 1)) {
@@ -38,6 +39,7 @@ inline bool compute_table(const scaling::Proportional& s, const TableArgs& a, Ta
   return true;
 }
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_PROPORTIONAL_HPP

@@ -33,6 +33,7 @@ struct Yarn {
 
 }  // namespace scaling
 
+inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
 /// YaRN's magnitude correction 0.1 * m * ln(s) + 1 (1 for s <= 1).
@@ -56,6 +57,7 @@ inline bool compute_table(const scaling::Yarn& s, const TableArgs& a, Table& out
 }
 
 }  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 
 #endif  // ROPEKIT_SCALING_YARN_HPP
