@@ -2,7 +2,7 @@
 # Installs the Debian packages ropekit's build, tests and benchmarks need, if
 # any are missing. Works as root or through sudo; non-interactive.
 set -euo pipefail
-packages=(cmake g++ make libxsimd-dev libeigen3-dev libgtest-dev libbenchmark-dev clang-format)
+packages=(cmake g++ make libxsimd-dev libeigen3-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev clang-format librsvg2-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
