@@ -9,7 +9,8 @@
 
 namespace {
 
-using B = xsimd::batch<double>;
+using Isa = ropekit::isa::best_compiled;
+using B = ropekit::detail::batch_t<Isa, double>;
 
 /// The positions named by the design: 0, powers of two and their neighbours,
 /// 10^6, 2^24 + 1 (the first integer float32 cannot hold) and 2^31 - 1.
@@ -42,7 +43,7 @@ double max_ulps(std::int64_t position, const std::vector<float>& inv, ropekit::A
     alignas(64) double in[B::size];
     for (std::size_t j = 0; j < B::size; ++j) in[j] = i + j < inv.size() ? inv[i + j] : 0.0;
     B s, c;
-    ropekit::detail::sincos_position(position, in, mode, s, c);
+    ropekit::detail::sincos_position<Isa, float>(position, in, mode, s, c);
     for (std::size_t j = 0; j < B::size && i + j < inv.size(); ++j) {
       long double angle = mode == ropekit::AngleMode::accurate
                               ? static_cast<long double>(position) * inv[i + j]

@@ -228,7 +228,7 @@ void run_case(const Case& c) {
 
   ropekit::ApplyOptions options;
   options.direction = c.direction;
-  options.angle_mode = c.mode;
+  if (c.source == Source::on_the_fly) options.angle_mode = c.mode;
 
   auto call = [&](const auto& angles, const auto& positions) {
     if constexpr (std::is_same<S, D>::value) {

@@ -4,13 +4,15 @@
 #define ROPEKIT_CACHE_HPP
 
 #include <cstdint>
-#include <vector>
-
-#include <xsimd/xsimd.hpp>
+#include <memory>
+#include <new>
+#include <string>
 
 #include "angles.hpp"
 #include "config.hpp"
-#include "detail/simd.hpp"
+#include "detail/checked.hpp"
+#include "detail/format.hpp"
+#include "detail/sincos.hpp"
 #include "frequencies.hpp"
 
 ROPEKIT_INTRINSICS_BEGIN
@@ -23,7 +25,7 @@ namespace ropekit {
 /// and vLLM's `cos_sin_cache` gathered by position ids), or, with
 /// PositionRange{0}, one row per token. The values are used as given (no
 /// attention factor is applied); the inverse direction applies the inverse of
-/// the 2x2 map, (c, -s) / (c^2 + s^2).
+/// the 2x2 map, (c, -s) / (c^2 + s^2) (NaN where that map is singular).
 struct CosSinTable {
   const float* cos = nullptr;
   const float* sin = nullptr;
@@ -38,45 +40,20 @@ struct CosSinTable {
 /// cos and sin of position * inv_freq for positions [0, max_position), built
 /// once from a frequency table with ropekit's accurate angles (or the float32
 /// compatible ones) and rounded to float. The kernels scale them by the
-/// table's attention factor when they rotate. Immutable after construction,
-/// so one cache may be shared by many threads.
+/// table's attention factor when they rotate. Immutable after construction:
+/// one cache may be shared by many threads, and copies share the table.
 class CosSinCache {
  public:
   CosSinCache() = default;
 
-  /// Builds the cache. Preconditions: `freq` is valid (see validate) and
-  /// max_position >= 1; otherwise the error names the argument and the cache
-  /// stays empty. Memory: 2 * max_position * rotary_dim/2 floats.
+  /// Builds the cache. Preconditions (reported naming the argument, leaving
+  /// the cache empty): `freq` is valid (see validate), max_position >= 1, the
+  /// table's size 2 * max_position * pairs floats is addressable and can be
+  /// allocated, and every angle (max_position - 1) * inv_freq lies in the
+  /// accurate range (see AngleMode). Memory: 8 * max_position * pairs bytes.
   ROPEKIT_ABI_KEYED
   CosSinCache(const Frequencies& freq, std::int64_t max_position, AngleMode mode = AngleMode::accurate) {
-    if (!validate(freq, "ropekit::CosSinCache")) return;
-    if (max_position < 1) {
-      detail::fail("ropekit::CosSinCache", "max_position", max_position, "must be >= 1");
-      return;
-    }
-    using B = xsimd::batch<double, detail::narrow_arch>;
-    pairs_ = std::int64_t(freq.inv_freq.size());
-    const std::int64_t padded = (pairs_ + std::int64_t(B::size) - 1) / std::int64_t(B::size) * std::int64_t(B::size);
-    // inv_freq widened to double and zero-padded to whole batches, once.
-    std::vector<double> inv(std::size_t(padded), 0.0);
-    for (std::int64_t i = 0; i < pairs_; ++i) inv[std::size_t(i)] = double(freq.inv_freq[std::size_t(i)]);
-    cos_.resize(std::size_t(max_position * pairs_));
-    sin_.resize(std::size_t(max_position * pairs_));
-    alignas(64) double s[B::size], c[B::size];
-    for (std::int64_t p = 0; p < max_position; ++p) {
-      for (std::int64_t i = 0; i < padded; i += std::int64_t(B::size)) {
-        B sb, cb;
-        detail::sincos_position(p, inv.data() + i, mode, sb, cb);
-        sb.store_aligned(s);
-        cb.store_aligned(c);
-        for (std::int64_t j = 0; j < std::int64_t(B::size) && i + j < pairs_; ++j) {
-          cos_[std::size_t(p * pairs_ + i + j)] = float(c[j]);
-          sin_[std::size_t(p * pairs_ + i + j)] = float(s[j]);
-        }
-      }
-    }
-    max_position_ = max_position;
-    attention_factor_ = freq.attention_factor;
+    build(freq, max_position, mode);
   }
 
   /// Positions covered: [0, max_position()).
@@ -85,19 +62,101 @@ class CosSinCache {
   std::int64_t pairs() const { return pairs_; }
   /// The attention factor of the table it was built from.
   float attention_factor() const { return attention_factor_; }
+  /// The angle mode it was built with.
+  AngleMode mode() const { return mode_; }
   /// Row of cos values (unscaled) for a position in [0, max_position()).
-  const float* cos_row(std::int64_t position) const { return cos_.data() + position * pairs_; }
+  const float* cos_row(std::int64_t position) const { return data_.get() + position * pairs_; }
   /// Row of sin values (unscaled) for a position in [0, max_position()).
-  const float* sin_row(std::int64_t position) const { return sin_.data() + position * pairs_; }
+  const float* sin_row(std::int64_t position) const { return data_.get() + (max_position_ + position) * pairs_; }
   /// True when default-constructed or built from invalid arguments.
   bool empty() const { return max_position_ == 0; }
 
  private:
-  std::vector<float> cos_, sin_;
+  ROPEKIT_ABI_KEYED
+  void build(const Frequencies& freq, std::int64_t max_position, AngleMode mode);
+
+  std::shared_ptr<const float> data_;
   std::int64_t max_position_ = 0;
   std::int64_t pairs_ = 0;
   float attention_factor_ = 1.0f;
+  AngleMode mode_ = AngleMode::accurate;
 };
+
+inline namespace ROPEKIT_ABI_NAMESPACE {
+namespace detail {
+
+/// The largest inv_freq of a valid table.
+inline double max_inv_freq(const Frequencies& f) {
+  double m = 0;
+  for (float v : f.inv_freq) m = double(v) > m ? double(v) : m;
+  return m;
+}
+
+/// Fills rows [0, max_position) of cos (and sin, max_position rows later)
+/// with the instruction set Isa.
+template <class Isa>
+inline void fill_cos_sin_rows(float* out, const Frequencies& freq, std::int64_t max_position, AngleMode mode) {
+  using B = batch_t<Isa, double>;
+  constexpr std::int64_t W = std::int64_t(B::size);
+  const std::int64_t pairs = std::int64_t(freq.inv_freq.size());
+  float* sin_base = out + max_position * pairs;
+  alignas(64) double inv[W];
+  alignas(64) float s[W], c[W];
+  for (std::int64_t i = 0; i < pairs; i += W) {
+    const std::int64_t n = pairs - i < W ? pairs - i : W;
+    for (std::int64_t j = 0; j < W; ++j) inv[j] = j < n ? double(freq.inv_freq[std::size_t(i + j)]) : 0.0;
+    for (std::int64_t p = 0; p < max_position; ++p) {
+      B sb, cb;
+      sincos_position<Isa, float>(p, inv, mode, sb, cb);
+      store_as_float<Isa>(s, sb, Isa{});
+      store_as_float<Isa>(c, cb, Isa{});
+      for (std::int64_t j = 0; j < n; ++j) {
+        out[p * pairs + i + j] = c[j];
+        sin_base[p * pairs + i + j] = s[j];
+      }
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
+
+template <class RopekitAbi>
+inline void CosSinCache::build(const Frequencies& freq, std::int64_t max_position, AngleMode mode) {
+  const char* function = "ropekit::CosSinCache";
+  if (!validate(freq, function)) return;
+  if (max_position < 1) return detail::fail(function, "max_position", max_position, "must be >= 1");
+  if (mode != AngleMode::accurate && mode != AngleMode::float32_compatible)
+    return detail::fail(function, "mode", int(mode), "is not an AngleMode");
+  const std::int64_t pairs = std::int64_t(freq.inv_freq.size());
+  std::int64_t elements = 0;
+  if (!detail::checked_mul(max_position, 2 * pairs, elements) ||
+      elements > std::int64_t(PTRDIFF_MAX / std::int64_t(sizeof(float)))) {
+    return detail::fail(function, "max_position", max_position,
+                        ("times 2 * pairs = " + std::to_string(2 * pairs) + " floats exceeds the address space").c_str());
+  }
+  const double largest = double(max_position - 1) * detail::max_inv_freq(freq);
+  if (largest > detail::kMaxExactAngle) {
+    return detail::fail(function, "max_position", max_position,
+                        ("gives angles up to " + detail::shortest(largest) +
+                         " radians, beyond the accurate range 2^31 pi/2 (see AngleMode)")
+                            .c_str());
+  }
+  float* storage = new (std::nothrow) float[std::size_t(elements)];
+  if (storage == nullptr) {
+    return detail::fail(function, "max_position", max_position,
+                        ("needs " + std::to_string(elements * std::int64_t(sizeof(float))) +
+                         " bytes, which could not be allocated")
+                            .c_str());
+  }
+  std::shared_ptr<const float> data(storage, std::default_delete<const float[]>());
+  detail::fill_cos_sin_rows<isa::best_compiled>(storage, freq, max_position, mode);
+  data_ = std::move(data);
+  max_position_ = max_position;
+  pairs_ = pairs;
+  attention_factor_ = freq.attention_factor;
+  mode_ = mode;
+}
 
 }  // namespace ropekit
 

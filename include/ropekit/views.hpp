@@ -1,14 +1,14 @@
-// ropekit: strided views over [tokens][heads][head_dim] data, pairings, positions.
+// ropekit: strided views over [tokens][heads][head_dim] data, pairings.
 // SPDX-License-Identifier: Apache-2.0
 #ifndef ROPEKIT_VIEWS_HPP
 #define ROPEKIT_VIEWS_HPP
 
-#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
-#include <type_traits>
 
 #include "config.hpp"
+#include "detail/checked.hpp"
 
 namespace ropekit {
 
@@ -22,10 +22,33 @@ enum class Pairing {
 /// factor, undoing forward up to rounding.
 enum class Direction { forward, inverse };
 
+/// Elements between consecutive tokens of a view (a named integer, so that a
+/// token stride and a head stride can not be swapped silently).
+struct TokenStride {
+  std::int64_t elements;
+  explicit constexpr TokenStride(std::int64_t n) : elements(n) {}
+};
+/// Elements between consecutive heads of a view.
+struct HeadStride {
+  std::int64_t elements;
+  explicit constexpr HeadStride(std::int64_t n) : elements(n) {}
+};
+
+namespace detail_views {
+/// a * b, or INT64_MAX when the product overflows or an operand is negative
+/// (a stride no validation accepts, instead of undefined behaviour).
+constexpr std::int64_t saturating_product(std::int64_t a, std::int64_t b) {
+  if (a < 0 || b < 0) return std::numeric_limits<std::int64_t>::max();
+  if (a != 0 && b > std::numeric_limits<std::int64_t>::max() / a) return std::numeric_limits<std::int64_t>::max();
+  return a * b;
+}
+}  // namespace detail_views
+
 /// A view of `tokens` x `heads` vectors of `head_dim` contiguous elements.
 /// Element (t, h, d) is data[t * token_stride + h * head_stride + d]; strides
-/// are in elements and non-negative. [tokens][heads][dim], [heads][tokens][dim]
-/// and a slice of a fused QKV buffer all fit.
+/// are in elements and non-negative. [tokens][heads][dim], [heads][tokens][dim],
+/// a slice of a fused QKV buffer and a slice of a KV cache all fit: prefer the
+/// named constructors below to spelling out the six fields.
 template <class T>
 struct HeadsView {
   T* data = nullptr;              ///< element (0, 0, 0)
@@ -35,30 +58,46 @@ struct HeadsView {
   std::int64_t token_stride = 0;  ///< elements between tokens (>= 0)
   std::int64_t head_stride = 0;   ///< elements between heads (>= 0)
 
-  /// A dense [tokens][heads][head_dim] view (BSHD for one sequence).
+  /// A dense [tokens][heads][head_dim] tensor (BSHD for one sequence).
   static HeadsView token_major(T* data, std::int64_t tokens, std::int64_t heads, std::int64_t head_dim) {
-    return HeadsView{data, tokens, heads, head_dim, heads * head_dim, head_dim};
+    return HeadsView{data, tokens, heads, head_dim, detail_views::saturating_product(heads, head_dim), head_dim};
   }
-  /// A dense [heads][tokens][head_dim] view (BHSD for one sequence).
+  /// A dense [heads][tokens][head_dim] tensor (BHSD for one sequence).
   static HeadsView head_major(T* data, std::int64_t tokens, std::int64_t heads, std::int64_t head_dim) {
-    return HeadsView{data, tokens, heads, head_dim, head_dim, tokens * head_dim};
+    return HeadsView{data, tokens, heads, head_dim, head_dim, detail_views::saturating_product(tokens, head_dim)};
   }
-
+  /// Any strided layout, the strides named by type.
+  static HeadsView strided(T* data, std::int64_t tokens, std::int64_t heads, std::int64_t head_dim,
+                           TokenStride token_stride, HeadStride head_stride) {
+    return HeadsView{data, tokens, heads, head_dim, token_stride.elements, head_stride.elements};
+  }
   /// Pointer to the first element of (token, head).
   T* at(std::int64_t token, std::int64_t head) const { return data + token * token_stride + head * head_stride; }
 
-  /// Number of elements from data to one past the last element viewed
-  /// (0 when the view is empty), as mdspan's required_span_size.
+  /// Number of elements from data to one past the last element viewed (0
+  /// when the view is empty), as mdspan's required_span_size. Precondition:
+  /// the view is valid (validation checks this product does not overflow).
   std::int64_t required_span_size() const {
     if (tokens <= 0 || heads <= 0 || head_dim <= 0) return 0;
     return (tokens - 1) * token_stride + (heads - 1) * head_stride + head_dim;
   }
 
   /// The sub-view of tokens [begin, begin + count): how a thread pool splits a
-  /// call (give each part the matching slice of the positions).
+  /// call (give each part the matching slice of the positions; results are
+  /// bit-identical to one call). A range outside [0, tokens) is reported,
+  /// naming begin and count, and gives an empty view.
+  ROPEKIT_ABI_KEYED
   HeadsView slice_tokens(std::int64_t begin, std::int64_t count) const {
+    if (begin < 0 || count < 0 || begin > tokens || count > tokens - begin) {
+      detail::fail("ropekit::HeadsView::slice_tokens", "begin, count",
+                   std::to_string(begin) + ", " + std::to_string(count),
+                   ("must select a part of tokens [0, " + std::to_string(tokens) + ")").c_str());
+      HeadsView empty = *this;
+      empty.tokens = 0;
+      return empty;
+    }
     HeadsView v = *this;
-    v.data = data + begin * token_stride;
+    v.data = count > 0 ? data + begin * token_stride : data;
     v.tokens = count;
     return v;
   }
@@ -69,129 +108,76 @@ struct HeadsView {
   }
 };
 
-/// Positions token t = start + t, without an array (a contiguous prefill or
-/// a single decode step).
-struct PositionRange {
-  std::int64_t start = 0;
+/// The Q, K and V views of a fused QKV projection output
+/// [tokens][q_heads + 2 * kv_heads][head_dim]; see fused_qkv.
+template <class T>
+struct QkvViews {
+  HeadsView<T> q, k, v;
 };
 
 inline namespace ROPEKIT_ABI_NAMESPACE {
-namespace detail {
 
-/// One of: int64 array, int32 array, or a contiguous range.
-struct PositionSource {
-  const std::int64_t* p64 = nullptr;
-  const std::int32_t* p32 = nullptr;
-  std::int64_t start = 0;
-
-  std::int64_t operator[](std::int64_t t) const {
-    if (p64) return p64[t];
-    if (p32) return p32[t];
-    return start + t;
-  }
-};
-
-inline PositionSource positions_of(const std::int64_t* p) { return PositionSource{p, nullptr, 0}; }
-inline PositionSource positions_of(const std::int32_t* p) { return PositionSource{nullptr, p, 0}; }
-inline PositionSource positions_of(PositionRange r) { return PositionSource{nullptr, nullptr, r.start}; }
-
-template <class P>
-inline bool check_positions_pointer(const char* function, const P& p) {
-  if constexpr (std::is_pointer<P>::value) {
-    if (p == nullptr) {
-      fail(function, "positions", std::string("nullptr"), "must point to one position per token");
-      return false;
-    }
-  }
-  (void)function;
-  (void)p;
-  return true;
-}
-
-/// Checks that a view is well formed for rotating `rotary_dim` channels:
-/// non-null data (unless empty), non-negative sizes and strides, rotary_dim <=
-/// head_dim, and distinct (token, head) vectors that do not overlap.
+/// Splits a fused QKV projection output [tokens][q_heads + 2 * kv_heads][head_dim]
+/// (vLLM's, llama.cpp's and most engines' layout: Q heads, then K, then V)
+/// into its three views. `token_stride` defaults to the dense row
+/// (q_heads + 2 kv_heads) * head_dim; pass one for padded rows. Negative
+/// sizes or sizes whose products overflow are reported and give empty views.
 template <class T>
-inline bool check_view(const char* function, const char* name, const HeadsView<T>& v, std::int64_t rotary_dim) {
-  auto field = [name](const char* f) { return std::string(name) + f; };
-  if (v.tokens < 0) return fail(function, field(".tokens").c_str(), v.tokens, "must be >= 0"), false;
-  if (v.heads < 0) return fail(function, field(".heads").c_str(), v.heads, "must be >= 0"), false;
-  if (v.head_dim < rotary_dim) {
-    fail(function, field(".head_dim").c_str(), v.head_dim,
-         ("must be >= rotary_dim = " + std::to_string(rotary_dim)).c_str());
-    return false;
+inline QkvViews<T> fused_qkv(T* data, std::int64_t tokens, std::int64_t q_heads, std::int64_t kv_heads,
+                             std::int64_t head_dim, TokenStride token_stride = TokenStride(-1)) {
+  const char* function = "ropekit::fused_qkv";
+  QkvViews<T> out{};
+  if (tokens < 0) return detail::fail(function, "tokens", tokens, "must be >= 0"), out;
+  if (q_heads < 0) return detail::fail(function, "q_heads", q_heads, "must be >= 0"), out;
+  if (kv_heads < 0) return detail::fail(function, "kv_heads", kv_heads, "must be >= 0"), out;
+  if (head_dim < 0) return detail::fail(function, "head_dim", head_dim, "must be >= 0"), out;
+  std::int64_t row_heads, row, k_offset, v_offset;
+  if (!detail::checked_mul(kv_heads, std::int64_t(2), row_heads) ||
+      !detail::checked_add(row_heads, q_heads, row_heads) ||
+      !detail::checked_mul(row_heads, head_dim, row) || !detail::checked_mul(q_heads, head_dim, k_offset) ||
+      !detail::checked_add(k_offset, kv_heads * head_dim, v_offset)) {
+    detail::fail(function, "q_heads + 2 * kv_heads", std::to_string(q_heads) + " + 2 * " + std::to_string(kv_heads),
+                 ("times head_dim = " + std::to_string(head_dim) + " overflows int64").c_str());
+    return out;
   }
-  if (v.token_stride < 0) return fail(function, field(".token_stride").c_str(), v.token_stride, "must be >= 0"), false;
-  if (v.head_stride < 0) return fail(function, field(".head_stride").c_str(), v.head_stride, "must be >= 0"), false;
-  if (v.tokens == 0 || v.heads == 0) return true;
-  if (v.data == nullptr) {
-    fail(function, field(".data").c_str(), std::string("nullptr"), "must point to the viewed elements");
-    return false;
+  const std::int64_t ts = token_stride.elements >= 0 ? token_stride.elements : row;
+  if (ts < row) {
+    detail::fail(function, "token_stride", ts, ("must be >= (q_heads + 2 * kv_heads) * head_dim = " + std::to_string(row)).c_str());
+    return out;
   }
-  // Vectors must not overlap: with the smaller-stride dimension inner, its
-  // stride must cover head_dim and the outer stride must cover the inner span.
-  std::int64_t inner_n = v.heads, inner_s = v.head_stride, outer_n = v.tokens, outer_s = v.token_stride;
-  const char* inner_name = ".head_stride";
-  const char* outer_name = ".token_stride";
-  if (v.heads == 1 || (v.tokens > 1 && v.token_stride < v.head_stride)) {
-    std::swap(inner_n, outer_n);
-    std::swap(inner_s, outer_s);
-    std::swap(inner_name, outer_name);
-  }
-  if (inner_n > 1 && inner_s < v.head_dim) {
-    fail(function, field(inner_name).c_str(), inner_s,
-         ("overlaps vectors of head_dim = " + std::to_string(v.head_dim)).c_str());
-    return false;
-  }
-  const std::int64_t inner_span = (inner_n - 1) * inner_s + v.head_dim;
-  if (outer_n > 1 && outer_s < inner_span) {
-    fail(function, field(outer_name).c_str(), outer_s,
-         ("overlaps the previous " + std::string(inner_name + 1) + " span of " + std::to_string(inner_span) +
-          " elements")
-             .c_str());
-    return false;
-  }
-  return true;
+  out.q = HeadsView<T>{data, tokens, q_heads, head_dim, ts, head_dim};
+  out.k = HeadsView<T>{data + k_offset, tokens, kv_heads, head_dim, ts, head_dim};
+  out.v = HeadsView<T>{data + v_offset, tokens, kv_heads, head_dim, ts, head_dim};
+  return out;
 }
 
-/// True when the byte ranges of two views intersect.
-template <class A, class B>
-inline bool spans_overlap(const HeadsView<A>& a, const HeadsView<B>& b) {
-  const auto a0 = reinterpret_cast<std::uintptr_t>(a.data);
-  const auto b0 = reinterpret_cast<std::uintptr_t>(b.data);
-  const auto a1 = a0 + std::uintptr_t(a.required_span_size()) * sizeof(A);
-  const auto b1 = b0 + std::uintptr_t(b.required_span_size()) * sizeof(B);
-  return a0 < b1 && b0 < a1 && a1 != a0 && b1 != b0;
-}
-
-/// Out-of-place views: same shape; and either disjoint or exactly identical
-/// (same address, type and strides, which is in-place rotation).
-template <class S, class D>
-inline bool check_pair(const char* function, const char* src_name, const HeadsView<const S>& src, const char* dst_name,
-                       const HeadsView<D>& dst) {
-  auto mismatch = [&](const char* field, std::int64_t d, std::int64_t s) {
-    fail(function, (std::string(dst_name) + field).c_str(), d,
-         ("must equal " + std::string(src_name) + field + " = " + std::to_string(s)).c_str());
-    return false;
-  };
-  if (src.tokens != dst.tokens) return mismatch(".tokens", dst.tokens, src.tokens);
-  if (src.heads != dst.heads) return mismatch(".heads", dst.heads, src.heads);
-  if (src.head_dim != dst.head_dim) return mismatch(".head_dim", dst.head_dim, src.head_dim);
-  if (spans_overlap(src, dst)) {
-    const bool identical = std::is_same<S, std::remove_const_t<D>>::value &&
-                           static_cast<const void*>(src.data) == static_cast<const void*>(dst.data) &&
-                           src.token_stride == dst.token_stride && src.head_stride == dst.head_stride;
-    if (!identical) {
-      fail_message(std::string(function) + ": " + dst_name + " overlaps " + src_name +
-                   " without being the same view (in-place rotation needs the same data, type and strides)");
-      return false;
-    }
+/// Tokens [first_token, first_token + tokens) of a head-major KV cache
+/// [heads][max_tokens][head_dim] (Hugging Face's contiguous cache layout and
+/// many engines'). A range outside [0, max_tokens) or negative sizes are
+/// reported and give an empty view.
+template <class T>
+inline HeadsView<T> head_major_cache(T* cache, std::int64_t heads, std::int64_t max_tokens, std::int64_t head_dim,
+                                     std::int64_t first_token, std::int64_t tokens) {
+  const char* function = "ropekit::head_major_cache";
+  if (heads < 0) return detail::fail(function, "heads", heads, "must be >= 0"), HeadsView<T>{};
+  if (max_tokens < 0) return detail::fail(function, "max_tokens", max_tokens, "must be >= 0"), HeadsView<T>{};
+  if (head_dim < 0) return detail::fail(function, "head_dim", head_dim, "must be >= 0"), HeadsView<T>{};
+  if (first_token < 0 || tokens < 0 || first_token > max_tokens - tokens) {
+    detail::fail(function, "first_token, tokens", std::to_string(first_token) + ", " + std::to_string(tokens),
+                 ("must select a part of the cache's tokens [0, " + std::to_string(max_tokens) + ")").c_str());
+    return HeadsView<T>{};
   }
-  return true;
+  std::int64_t head_stride, start;
+  if (!detail::checked_mul(max_tokens, head_dim, head_stride) ||
+      !detail::checked_mul(first_token, head_dim, start)) {
+    detail::fail(function, "max_tokens", max_tokens, ("times head_dim = " + std::to_string(head_dim) + " overflows int64").c_str());
+    return HeadsView<T>{};
+  }
+  return HeadsView<T>{cache + start, tokens, heads, head_dim, head_dim, head_stride};
 }
 
-}  // namespace detail
 }  // namespace ROPEKIT_ABI_NAMESPACE
+
 }  // namespace ropekit
 
 #endif  // ROPEKIT_VIEWS_HPP

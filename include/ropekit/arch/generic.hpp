@@ -1,0 +1,167 @@
+// ropekit: portable versions of the per-instruction-set pieces of the kernels.
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_ARCH_GENERIC_HPP
+#define ROPEKIT_ARCH_GENERIC_HPP
+
+#include <cstdint>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#include "../config.hpp"
+#include "../isa.hpp"
+#include "../types.hpp"
+
+// The pieces an instruction set may do faster than lane by lane. Each is an
+// overload on the isa tag: called as f<Isa>(..., Isa{}), overload resolution
+// picks the most derived tag that has one (an instruction set's own file, or
+// the one it extends), else the portable version here, which takes
+// isa::generic. Every piece works for any batch width.
+//
+//  widen<Isa>(const f16*/bf16* p, tag)             full batch of float from 16-bit storage
+//  narrow<Isa>(f16*/bf16* p, batch<float>, tag)   full batch stored, rounded to nearest even
+//  widen_partial / narrow_partial (.., n, tag)    the first n < size lanes (others zero on load;
+//                                                 nothing past p + n read or written)
+//  load_partial / store_partial<Isa>(T*, .., n)   the same for float and double
+//  swap_pairs<Isa, C>(batch, tag)                 (v0, v1, v2, v3, ...) -> (v1, v0, v3, v2, ...)
+//  store_as_float<Isa>(float*, batch<double>)     size doubles rounded to float and stored
+//  opaque<Isa>(batch<double>, tag)                the value, which the compiler must compute as
+//                                                 written before it (no reassociation across it,
+//                                                 even under -ffast-math)
+
+ROPEKIT_INTRINSICS_BEGIN
+
+namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
+namespace detail {
+
+/// The batch of C on the registers of instruction set Isa.
+template <class Isa, class C>
+using batch_t = xsimd::batch<C, typename Isa::arch>;
+
+/// Number of lanes of a batch of C on Isa.
+template <class Isa, class C>
+constexpr std::int64_t lanes = std::int64_t(batch_t<Isa, C>::size);
+
+/// Converts one element to C (float or double) exactly.
+template <class C, class S>
+inline C element_to(S x) {
+  return C(to_float(x));
+}
+
+/// Converts one computed value to storage type D, rounding once to nearest
+/// even (from double, through round-to-odd, so that f16/bf16 results are
+/// correctly rounded too).
+template <class D, class C>
+inline D element_from(C x) {
+  if constexpr (std::is_same<C, double>::value) {
+    return from_double<D>(x);
+  } else {
+    return from_float<D>(x);
+  }
+}
+
+template <class Isa, class C, class S>
+inline batch_t<Isa, C> load_lanes(const S* p, std::int64_t n) {
+  alignas(64) C buffer[batch_t<Isa, C>::size] = {};
+  for (std::int64_t i = 0; i < n; ++i) buffer[i] = element_to<C>(p[i]);
+  return batch_t<Isa, C>::load_aligned(buffer);
+}
+
+template <class Isa, class C, class D>
+inline void store_lanes(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
+  alignas(64) C buffer[batch_t<Isa, C>::size];
+  v.store_aligned(buffer);
+  for (std::int64_t i = 0; i < n; ++i) p[i] = element_from<D>(buffer[i]);
+}
+
+template <class Isa>
+inline batch_t<Isa, float> widen(const f16* p, const isa::generic&) {
+  return load_lanes<Isa, float>(p, lanes<Isa, float>);
+}
+template <class Isa>
+inline batch_t<Isa, float> widen(const bf16* p, const isa::generic&) {
+  return load_lanes<Isa, float>(p, lanes<Isa, float>);
+}
+template <class Isa>
+inline void narrow(f16* p, const batch_t<Isa, float>& v, const isa::generic&) {
+  store_lanes<Isa, float>(p, v, lanes<Isa, float>);
+}
+template <class Isa>
+inline void narrow(bf16* p, const batch_t<Isa, float>& v, const isa::generic&) {
+  store_lanes<Isa, float>(p, v, lanes<Isa, float>);
+}
+
+template <class Isa>
+inline batch_t<Isa, float> widen_partial(const f16* p, std::int64_t n, const isa::generic&) {
+  return load_lanes<Isa, float>(p, n);
+}
+template <class Isa>
+inline batch_t<Isa, float> widen_partial(const bf16* p, std::int64_t n, const isa::generic&) {
+  return load_lanes<Isa, float>(p, n);
+}
+template <class Isa>
+inline void narrow_partial(f16* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
+  store_lanes<Isa, float>(p, v, n);
+}
+template <class Isa>
+inline void narrow_partial(bf16* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
+  store_lanes<Isa, float>(p, v, n);
+}
+
+template <class Isa>
+inline batch_t<Isa, float> load_partial(const float* p, std::int64_t n, const isa::generic&) {
+  return load_lanes<Isa, float>(p, n);
+}
+template <class Isa>
+inline batch_t<Isa, double> load_partial(const double* p, std::int64_t n, const isa::generic&) {
+  return load_lanes<Isa, double>(p, n);
+}
+template <class Isa>
+inline void store_partial(float* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
+  store_lanes<Isa, float>(p, v, n);
+}
+template <class Isa>
+inline void store_partial(double* p, const batch_t<Isa, double>& v, std::int64_t n, const isa::generic&) {
+  store_lanes<Isa, double>(p, v, n);
+}
+
+template <class Isa, class C>
+inline batch_t<Isa, C> swap_pairs(const batch_t<Isa, C>& v, const isa::generic&) {
+  alignas(64) C buffer[batch_t<Isa, C>::size];
+  v.store_aligned(buffer);
+  for (std::size_t i = 0; i + 1 < batch_t<Isa, C>::size; i += 2) {
+    const C t = buffer[i];
+    buffer[i] = buffer[i + 1];
+    buffer[i + 1] = t;
+  }
+  return batch_t<Isa, C>::load_aligned(buffer);
+}
+
+template <class Isa>
+inline void store_as_float(float* p, const batch_t<Isa, double>& v, const isa::generic&) {
+  alignas(64) double buffer[batch_t<Isa, double>::size];
+  v.store_aligned(buffer);
+  for (std::size_t i = 0; i < batch_t<Isa, double>::size; ++i) p[i] = float(buffer[i]);
+}
+
+template <class Isa>
+inline batch_t<Isa, double> opaque(const batch_t<Isa, double>& v, const isa::generic&) {
+  alignas(64) double buffer[batch_t<Isa, double>::size];
+  v.store_aligned(buffer);
+#if defined(__GNUC__) || defined(__clang__)
+  __asm__ __volatile__("" : : "r"(buffer) : "memory");
+#else
+  volatile double* touch = buffer;
+  touch[0] = touch[0];
+#endif
+  return batch_t<Isa, double>::load_aligned(buffer);
+}
+
+}  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
+}  // namespace ropekit
+
+ROPEKIT_INTRINSICS_END
+
+#endif  // ROPEKIT_ARCH_GENERIC_HPP

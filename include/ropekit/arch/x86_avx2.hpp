@@ -1,0 +1,106 @@
+// ropekit: kernel pieces for x86-64 AVX2 + FMA + F16C (isa::avx2).
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_ARCH_X86_AVX2_HPP
+#define ROPEKIT_ARCH_X86_AVX2_HPP
+
+#include "generic.hpp"
+
+#if ROPEKIT_COMPILED_AVX2
+#  include <immintrin.h>
+
+ROPEKIT_INTRINSICS_BEGIN
+
+namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
+namespace detail {
+
+using avx2_float = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
+using avx2_double = xsimd::batch<double, xsimd::fma3<xsimd::avx2>>;
+
+/// 8 floats rounded to nearest even into bf16 (integer arithmetic: exact for
+/// subnormals, NaN kept quiet).
+inline __m128i bf16_bits_avx2(__m256 x) {
+  const __m256i bits = _mm256_castps_si256(x);
+  const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+  const __m256i rounded =
+      _mm256_srli_epi32(_mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+  const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
+  const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  const __m256i result = _mm256_blendv_epi8(rounded, quiet, nan);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08));
+}
+
+/// Lane mask of the first n (< 8) 32-bit lanes, for the AVX masked moves.
+inline __m256i first_lanes_avx2(std::int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+/// Lane mask of the first n (< 4) 64-bit lanes.
+inline __m256i first_lanes64_avx2(std::int64_t n) {
+  return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+template <class Isa>
+inline avx2_float widen(const f16* p, const isa::avx2&) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+template <class Isa>
+inline avx2_float widen(const bf16* p, const isa::avx2&) {
+  return _mm256_castsi256_ps(
+      _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+}
+template <class Isa>
+inline void narrow(f16* p, const avx2_float& v, const isa::avx2&) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+template <class Isa>
+inline void narrow(bf16* p, const avx2_float& v, const isa::avx2&) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits_avx2(v));
+}
+
+template <class Isa>
+inline avx2_float load_partial(const float* p, std::int64_t n, const isa::avx2&) {
+  return _mm256_maskload_ps(p, first_lanes_avx2(n));
+}
+template <class Isa>
+inline avx2_double load_partial(const double* p, std::int64_t n, const isa::avx2&) {
+  return _mm256_maskload_pd(p, first_lanes64_avx2(n));
+}
+template <class Isa>
+inline void store_partial(float* p, const avx2_float& v, std::int64_t n, const isa::avx2&) {
+  _mm256_maskstore_ps(p, first_lanes_avx2(n), v);
+}
+template <class Isa>
+inline void store_partial(double* p, const avx2_double& v, std::int64_t n, const isa::avx2&) {
+  _mm256_maskstore_pd(p, first_lanes64_avx2(n), v);
+}
+
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, float>::value, avx2_float> swap_pairs(const avx2_float& v, const isa::avx2&) {
+  return _mm256_permute_ps(v, 0xB1);
+}
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, double>::value, avx2_double> swap_pairs(const avx2_double& v,
+                                                                                const isa::avx2&) {
+  return _mm256_permute_pd(v, 0x5);
+}
+
+template <class Isa>
+inline void store_as_float(float* p, const avx2_double& v, const isa::avx2&) {
+  _mm_storeu_ps(p, _mm256_cvtpd_ps(v));
+}
+
+template <class Isa>
+inline avx2_double opaque(const avx2_double& v, const isa::avx2&) {
+  __m256d r = v;
+  __asm__("" : "+x"(r));
+  return r;
+}
+
+}  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
+}  // namespace ropekit
+
+ROPEKIT_INTRINSICS_END
+
+#endif  // ROPEKIT_COMPILED_AVX2
+#endif  // ROPEKIT_ARCH_X86_AVX2_HPP

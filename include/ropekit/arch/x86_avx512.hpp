@@ -1,0 +1,145 @@
+// ropekit: kernel pieces for x86-64 AVX-512 F/CD/BW/DQ/VL (isa::avx512) and
+// its AVX512_BF16 extension (isa::avx512_bf16).
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_ARCH_X86_AVX512_HPP
+#define ROPEKIT_ARCH_X86_AVX512_HPP
+
+#include <cstring>
+
+#include "generic.hpp"
+
+#if ROPEKIT_COMPILED_AVX512
+#  include <immintrin.h>
+
+ROPEKIT_INTRINSICS_BEGIN
+
+namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
+namespace detail {
+
+using avx512_float = xsimd::batch<float, xsimd::avx512bw>;
+using avx512_double = xsimd::batch<double, xsimd::avx512bw>;
+
+/// 16 floats rounded to nearest even into bf16 with integer arithmetic (exact
+/// for subnormals; NaN kept quiet).
+inline __m256i bf16_bits_avx512(__m512 x) {
+  const __m512i bits = _mm512_castps_si512(x);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  const __m512i rounded =
+      _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+  const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  return _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(nan, rounded, quiet));
+}
+
+/// Mask of the first n (< 16) lanes.
+inline __mmask16 first_lanes16(std::int64_t n) { return __mmask16((1u << unsigned(n)) - 1u); }
+/// Mask of the first n (< 8) lanes.
+inline __mmask8 first_lanes8(std::int64_t n) { return __mmask8((1u << unsigned(n)) - 1u); }
+
+template <class Isa>
+inline avx512_float widen(const f16* p, const isa::avx512&) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+template <class Isa>
+inline avx512_float widen(const bf16* p, const isa::avx512&) {
+  return _mm512_castsi512_ps(
+      _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+}
+template <class Isa>
+inline void narrow(f16* p, const avx512_float& v, const isa::avx512&) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+template <class Isa>
+inline void narrow(bf16* p, const avx512_float& v, const isa::avx512&) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512(v));
+}
+
+template <class Isa>
+inline avx512_float widen_partial(const f16* p, std::int64_t n, const isa::avx512&) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(first_lanes16(n), p));
+}
+template <class Isa>
+inline avx512_float widen_partial(const bf16* p, std::int64_t n, const isa::avx512&) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(first_lanes16(n), p)), 16));
+}
+template <class Isa>
+inline void narrow_partial(f16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
+  _mm256_mask_storeu_epi16(p, first_lanes16(n), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+template <class Isa>
+inline void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
+  _mm256_mask_storeu_epi16(p, first_lanes16(n), bf16_bits_avx512(v));
+}
+
+template <class Isa>
+inline avx512_float load_partial(const float* p, std::int64_t n, const isa::avx512&) {
+  return _mm512_maskz_loadu_ps(first_lanes16(n), p);
+}
+template <class Isa>
+inline avx512_double load_partial(const double* p, std::int64_t n, const isa::avx512&) {
+  return _mm512_maskz_loadu_pd(first_lanes8(n), p);
+}
+template <class Isa>
+inline void store_partial(float* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
+  _mm512_mask_storeu_ps(p, first_lanes16(n), v);
+}
+template <class Isa>
+inline void store_partial(double* p, const avx512_double& v, std::int64_t n, const isa::avx512&) {
+  _mm512_mask_storeu_pd(p, first_lanes8(n), v);
+}
+
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, float>::value, avx512_float> swap_pairs(const avx512_float& v,
+                                                                                const isa::avx512&) {
+  return _mm512_permute_ps(v, 0xB1);
+}
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> swap_pairs(const avx512_double& v,
+                                                                                  const isa::avx512&) {
+  return _mm512_permute_pd(v, 0x55);
+}
+
+template <class Isa>
+inline void store_as_float(float* p, const avx512_double& v, const isa::avx512&) {
+  _mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
+}
+
+template <class Isa>
+inline avx512_double opaque(const avx512_double& v, const isa::avx512&) {
+  __m512d r = v;
+  __asm__("" : "+v"(r));
+  return r;
+}
+
+#  if ROPEKIT_COMPILED_AVX512_BF16
+/// 16 floats to bf16 with VCVTNEPS2BF16 (round to nearest even, NaN quiet),
+/// unless a lane is subnormal, which that instruction flushes to zero: then
+/// the exact integer rounding.
+inline __m256i bf16_bits_avx512_bf16(__m512 x) {
+  if (_mm512_fpclass_ps_mask(x, 0x20) == 0) {
+    const __m256bh h = _mm512_cvtneps_pbh(x);
+    __m256i out;
+    std::memcpy(&out, &h, sizeof out);
+    return out;
+  }
+  return bf16_bits_avx512(x);
+}
+template <class Isa>
+inline void narrow(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512_bf16(v));
+}
+template <class Isa>
+inline void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {
+  _mm256_mask_storeu_epi16(p, first_lanes16(n), bf16_bits_avx512_bf16(v));
+}
+#  endif
+
+}  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
+}  // namespace ropekit
+
+ROPEKIT_INTRINSICS_END
+
+#endif  // ROPEKIT_COMPILED_AVX512
+#endif  // ROPEKIT_ARCH_X86_AVX512_HPP

@@ -1,0 +1,382 @@
+// ropekit: the rotation kernel, written once over an instruction-set tag.
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_DETAIL_KERNEL_HPP
+#define ROPEKIT_DETAIL_KERNEL_HPP
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "../arch/all.hpp"
+#include "../kernel_call.hpp"
+#include "sincos.hpp"
+
+ROPEKIT_INTRINSICS_BEGIN
+
+namespace ropekit {
+inline namespace ROPEKIT_ABI_NAMESPACE {
+namespace detail {
+
+/// The type kernels compute in: double if either storage type is double,
+/// float otherwise (f16 and bf16 are widened exactly to float).
+template <class S, class D>
+using compute_t = std::conditional_t<std::is_same<S, double>::value || std::is_same<D, double>::value, double, float>;
+
+template <class T>
+constexpr bool is_half = std::is_same<T, f16>::value || std::is_same<T, bf16>::value;
+
+/// Lanes of the widest batch (16 floats of AVX-512): coefficient rows are
+/// padded to a multiple of it, so any batch may read whole batches of them.
+constexpr std::int64_t kMaxLanes = 16;
+/// n rounded up to a multiple of kMaxLanes.
+constexpr std::int64_t padded_to_lanes(std::int64_t n) { return (n + kMaxLanes - 1) / kMaxLanes * kMaxLanes; }
+
+/// Most pairs whose coefficients are computed at once; larger rotary dims are
+/// done in chunks of this many pairs.
+constexpr std::int64_t kChunkPairs = 512;
+/// Elements of each of the cos and sin scratch blocks (on the stack).
+constexpr std::int64_t kScratch = 2048;
+/// Most tokens whose coefficients are computed at once.
+constexpr std::int64_t kMaxBlockTokens = 16;
+
+/// Position of token t.
+inline std::int64_t position_at(const kernel::PositionStream& p, std::int64_t t) {
+  switch (p.kind) {
+    case kernel::PositionKind::i64: {
+      std::int64_t v;
+      std::memcpy(&v, static_cast<const char*>(p.data) + 8 * t, 8);
+      return v;
+    }
+    case kernel::PositionKind::i32: {
+      std::int32_t v;
+      std::memcpy(&v, static_cast<const char*>(p.data) + 4 * t, 4);
+      return v;
+    }
+    default:
+      return p.start + t;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Loads and stores of any storage type as batches of C, whole or the first
+// n lanes, through the instruction set's pieces.
+// ---------------------------------------------------------------------------
+
+template <class Isa, class C, class S>
+inline batch_t<Isa, C> load_whole(const S* p) {
+  if constexpr (std::is_same<S, C>::value) {
+    return batch_t<Isa, C>::load_unaligned(p);
+  } else if constexpr (std::is_same<C, float>::value && is_half<S>) {
+    return widen<Isa>(p, Isa{});
+  } else {
+    return load_lanes<Isa, C>(p, lanes<Isa, C>);
+  }
+}
+
+template <class Isa, class C, class S>
+inline batch_t<Isa, C> load_first(const S* p, std::int64_t n) {
+  if constexpr (std::is_same<S, C>::value) {
+    return load_partial<Isa>(p, n, Isa{});
+  } else if constexpr (std::is_same<C, float>::value && is_half<S>) {
+    return widen_partial<Isa>(p, n, Isa{});
+  } else {
+    return load_lanes<Isa, C>(p, n);
+  }
+}
+
+template <class Isa, class C, class D>
+inline void store_whole(D* p, const batch_t<Isa, C>& v) {
+  if constexpr (std::is_same<D, C>::value) {
+    v.store_unaligned(p);
+  } else if constexpr (std::is_same<C, float>::value && is_half<D>) {
+    narrow<Isa>(p, v, Isa{});
+  } else {
+    store_lanes<Isa, C>(p, v, lanes<Isa, C>);
+  }
+}
+
+template <class Isa, class C, class D>
+inline void store_first(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
+  if constexpr (std::is_same<D, C>::value) {
+    store_partial<Isa>(p, v, n, Isa{});
+  } else if constexpr (std::is_same<C, float>::value && is_half<D>) {
+    narrow_partial<Isa>(p, v, n, Isa{});
+  } else {
+    store_lanes<Isa, C>(p, v, n);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Angle sources: coefficient rows for a block of tokens.
+// Row t of `cos_rows` / `sin_rows` (row_len elements apart) receives, for
+// pairs [p0, p0 + n) of the token's position, either (neox) c[i], s[i], or
+// (interleaved, `expand`) the per-channel c = (c0, c0, c1, c1, ...) and
+// s = (-s0, s0, -s1, s1, ...), with cos and sin already scaled and signed for
+// the direction. Padding up to row_len is zero.
+// ---------------------------------------------------------------------------
+
+/// Writes n coefficients c, s into a row, expanded per channel when needed.
+template <class C>
+inline void put_row(const C* c, const C* s, std::int64_t n, bool expand, C* c_row, C* s_row, std::int64_t row_len) {
+  std::int64_t used = n;
+  if (expand) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      c_row[2 * i] = c[i];
+      c_row[2 * i + 1] = c[i];
+      s_row[2 * i] = -s[i];
+      s_row[2 * i + 1] = s[i];
+    }
+    used = 2 * n;
+  } else if (c != c_row) {
+    for (std::int64_t i = 0; i < n; ++i) c_row[i] = c[i];
+    for (std::int64_t i = 0; i < n; ++i) s_row[i] = s[i];
+  }
+  for (std::int64_t i = used; i < row_len; ++i) c_row[i] = s_row[i] = C(0);
+}
+
+/// Frequencies on the fly: cos and sin of position * inv_freq for each token,
+/// times the attention factor (forward) or its inverse with the sine negated.
+/// `inv` holds inv_freq[p0, p0 + n) widened to double, zero-padded to whole
+/// batches.
+template <class Isa, class C>
+inline void fill_from_frequencies(const kernel::Angles& a, const double* inv, std::int64_t t0, std::int64_t nt,
+                                  std::int64_t n, bool expand, C* cos_rows, C* sin_rows, std::int64_t row_len) {
+  using BD = batch_t<Isa, double>;
+  constexpr std::int64_t W = lanes<Isa, double>;
+  const BD cos_scale(a.scale), sin_scale(a.inverse ? -a.scale : a.scale);
+  alignas(64) C c_tmp[kChunkPairs + kMaxLanes];
+  alignas(64) C s_tmp[kChunkPairs + kMaxLanes];
+  for (std::int64_t t = 0; t < nt; ++t) {
+    const std::int64_t position = position_at(a.positions, t0 + t);
+    C* c_row = cos_rows + t * row_len;
+    C* s_row = sin_rows + t * row_len;
+    C* c_out = expand ? c_tmp : c_row;
+    C* s_out = expand ? s_tmp : s_row;
+    for (std::int64_t i = 0; i < n; i += W) {
+      BD sb, cb;
+      sincos_position<Isa, C>(position, inv + i, a.mode, sb, cb);
+      cb = cb * cos_scale;
+      sb = sb * sin_scale;
+      if constexpr (std::is_same<C, double>::value) {
+        cb.store_aligned(c_out + i);
+        sb.store_aligned(s_out + i);
+      } else {
+        store_as_float<Isa>(c_out + i, cb, Isa{});
+        store_as_float<Isa>(s_out + i, sb, Isa{});
+      }
+    }
+    put_row(c_out, s_out, n, expand, c_row, s_row, row_len);
+  }
+}
+
+/// Table rows (a CosSinCache or a caller's table) selected by position:
+/// scaled by table_scale, or for a caller's table in the inverse direction
+/// the inverse of the 2x2 map, (c, -s) / (c^2 + s^2) (NaN when the map is
+/// singular or the entries are NaN).
+template <class C>
+inline void fill_from_table(const kernel::Angles& a, std::int64_t t0, std::int64_t nt, std::int64_t p0, std::int64_t n,
+                            bool expand, C* cos_rows, C* sin_rows, std::int64_t row_len) {
+  alignas(64) C c_tmp[kChunkPairs + kMaxLanes];
+  alignas(64) C s_tmp[kChunkPairs + kMaxLanes];
+  for (std::int64_t t = 0; t < nt; ++t) {
+    std::int64_t row = position_at(a.positions, t0 + t);
+    // Validation guarantees 0 <= row < rows; stay inside the table anyway.
+    row = row < 0 ? 0 : row >= a.rows ? a.rows - 1 : row;
+    const float* cr = a.cos + row * a.row_stride + p0;
+    const float* sr = a.sin + row * a.row_stride + p0;
+    C* c_row = cos_rows + t * row_len;
+    C* s_row = sin_rows + t * row_len;
+    C* c_out = expand ? c_tmp : c_row;
+    C* s_out = expand ? s_tmp : s_row;
+    if (a.inverse && a.exact_inverse) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        const double c = cr[i], s = sr[i];
+        const double m = c * c + s * s;
+        c_out[i] = C(c / m);
+        s_out[i] = C(-s / m);
+      }
+    } else {
+      const C scale = C(a.table_scale);
+      const C sin_scale = a.inverse ? -scale : scale;
+      for (std::int64_t i = 0; i < n; ++i) c_out[i] = C(cr[i]) * scale;
+      for (std::int64_t i = 0; i < n; ++i) s_out[i] = C(sr[i]) * sin_scale;
+    }
+    put_row(c_out, s_out, n, expand, c_row, s_row, row_len);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rotations of one vector. In place, y aliases x exactly: every batch is
+// loaded before it is stored, and partial batches touch only their lanes.
+// ---------------------------------------------------------------------------
+
+/// Rotate-half pairs (x1[i], x2[i]) -> (y1[i], y2[i]), i in [0, n).
+template <class Isa, class C, class S, class D>
+inline void rotate_halves(const S* x1, const S* x2, D* y1, D* y2, const C* c, const C* s, std::int64_t n) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  std::int64_t i = 0;
+  for (; i + N <= n; i += N) {
+    const B a = load_whole<Isa, C>(x1 + i);
+    const B b = load_whole<Isa, C>(x2 + i);
+    const B cc = B::load_aligned(c + i);
+    const B ss = B::load_aligned(s + i);
+    store_whole<Isa, C>(y1 + i, xsimd::fms(a, cc, b * ss));
+    store_whole<Isa, C>(y2 + i, xsimd::fma(a, ss, b * cc));
+  }
+  if (i < n) {
+    const B a = load_first<Isa, C>(x1 + i, n - i);
+    const B b = load_first<Isa, C>(x2 + i, n - i);
+    const B cc = B::load_aligned(c + i);
+    const B ss = B::load_aligned(s + i);
+    store_first<Isa, C>(y1 + i, xsimd::fms(a, cc, b * ss), n - i);
+    store_first<Isa, C>(y2 + i, xsimd::fma(a, ss, b * cc), n - i);
+  }
+}
+
+/// Interleaved channels [0, m) (m even) with per-channel coefficients:
+/// y = x * c + swap_pairs(x) * s.
+template <class Isa, class C, class S, class D>
+inline void rotate_adjacent(const S* x, D* y, const C* c, const C* s, std::int64_t m) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  std::int64_t j = 0;
+  for (; j + N <= m; j += N) {
+    const B v = load_whole<Isa, C>(x + j);
+    store_whole<Isa, C>(y + j, xsimd::fma(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j)));
+  }
+  if (j < m) {
+    const B v = load_first<Isa, C>(x + j, m - j);
+    store_first<Isa, C>(y + j, xsimd::fma(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j)),
+                        m - j);
+  }
+}
+
+/// Copies channels [0, m) converting S to D (out of place only).
+template <class Isa, class C, class S, class D>
+inline void copy_channels(const S* x, D* y, std::int64_t m) {
+  constexpr std::int64_t N = lanes<Isa, C>;
+  std::int64_t j = 0;
+  for (; j + N <= m; j += N) store_whole<Isa, C>(y + j, load_whole<Isa, C>(x + j));
+  if (j < m) store_first<Isa, C>(y + j, load_first<Isa, C>(x + j, m - j), m - j);
+}
+
+/// Rotates one (token, head) vector's pairs [p0, p0 + n) with coefficient rows c, s.
+template <class Isa, class C, class S, class D>
+inline void rotate_vector(Pairing pairing, const S* x, D* y, std::int64_t pairs, std::int64_t p0, std::int64_t n,
+                          const C* c, const C* s) {
+  if (pairing == Pairing::neox) {
+    rotate_halves<Isa, C>(x + p0, x + pairs + p0, y + p0, y + pairs + p0, c, s, n);
+  } else {
+    rotate_adjacent<Isa, C>(x + 2 * p0, y + 2 * p0, c, s, 2 * n);
+  }
+}
+
+/// The kernel: rotates every view of a validated call. Tokens go in blocks:
+/// the angle source fills the coefficient rows of a block once, and every
+/// head of every view uses them; a view whose heads are farther apart than
+/// its tokens (head-major) is walked head by head within the block, so each
+/// head's memory is read as one stream. Neither allocates nor throws.
+template <class Isa, class S, class D>
+inline void rotate_call(const kernel::Call<S, D>& call) {
+  static_assert(isa::compiled<Isa>, "this instruction set is not enabled by the compiler flags of this translation unit");
+  using C = compute_t<S, D>;
+  const kernel::Angles& a = call.angles;
+  const std::int64_t pairs = a.pairs;
+  const std::int64_t tokens = call.tokens;
+  std::int64_t total_heads = 0;
+  for (int v = 0; v < call.views; ++v) total_heads += call.src[v].heads;
+  if (tokens <= 0 || total_heads <= 0 || pairs <= 0) return;
+
+  const bool expand = call.pairing == Pairing::interleaved;
+  const std::int64_t chunk = pairs < kChunkPairs ? pairs : kChunkPairs;
+  const std::int64_t row_len = padded_to_lanes(expand ? 2 * chunk : chunk);
+  std::int64_t block = kScratch / row_len;
+  block = block < 1 ? 1 : block > kMaxBlockTokens ? kMaxBlockTokens : block;
+
+  alignas(64) C cos_rows[kScratch];
+  alignas(64) C sin_rows[kScratch];
+  alignas(64) double inv[kChunkPairs + kMaxLanes];
+  const bool on_the_fly = a.kind == kernel::AngleKind::frequencies;
+  auto widen_inv = [&](std::int64_t p0, std::int64_t n) {
+    for (std::int64_t i = 0; i < padded_to_lanes(n); ++i) inv[i] = i < n ? double(a.inv_freq[p0 + i]) : 0.0;
+  };
+  if (on_the_fly && pairs <= kChunkPairs) widen_inv(0, pairs);
+
+  bool head_outer[kernel::kMaxViews] = {};
+  bool out_of_place = false;
+  for (int v = 0; v < call.views; ++v) {
+    head_outer[v] = tokens > 1 && call.src[v].heads > 1 && call.src[v].head_stride > call.src[v].token_stride;
+    out_of_place = out_of_place || static_cast<const void*>(call.src[v].data) != static_cast<const void*>(call.dst[v].data);
+  }
+  const std::int64_t off = call.rotary_offset;
+  // With partial rotary only part of each head is touched, a pattern hardware
+  // prefetchers follow poorly: prefetch the next token's rotated lines.
+  const std::int64_t rotated_bytes = 2 * pairs * std::int64_t(sizeof(S));
+
+  for (std::int64_t t0 = 0; t0 < tokens; t0 += block) {
+    const std::int64_t nt = tokens - t0 < block ? tokens - t0 : block;
+    for (std::int64_t p0 = 0; p0 < pairs; p0 += chunk) {
+      const std::int64_t n = pairs - p0 < chunk ? pairs - p0 : chunk;
+      if (on_the_fly) {
+        if (pairs > kChunkPairs) widen_inv(p0, n);
+        fill_from_frequencies<Isa, C>(a, inv, t0, nt, n, expand, cos_rows, sin_rows, row_len);
+      } else {
+        fill_from_table<C>(a, t0, nt, p0, n, expand, cos_rows, sin_rows, row_len);
+      }
+      for (int v = 0; v < call.views; ++v) {
+        if (!head_outer[v]) continue;
+        const kernel::Heads<const S>& src = call.src[v];
+        const kernel::Heads<D>& dst = call.dst[v];
+        for (std::int64_t h = 0; h < src.heads; ++h)
+          for (std::int64_t t = 0; t < nt; ++t) {
+            const std::int64_t tt = t0 + t;
+            rotate_vector<Isa, C>(call.pairing, src.data + tt * src.token_stride + h * src.head_stride + off,
+                                  dst.data + tt * dst.token_stride + h * dst.head_stride + off, pairs, p0, n,
+                                  cos_rows + t * row_len, sin_rows + t * row_len);
+          }
+      }
+      for (std::int64_t t = 0; t < nt; ++t) {
+        const std::int64_t tt = t0 + t;
+        for (int v = 0; v < call.views; ++v) {
+          if (head_outer[v]) continue;
+          const kernel::Heads<const S>& src = call.src[v];
+          const kernel::Heads<D>& dst = call.dst[v];
+          if (2 * pairs < src.head_dim && tt + 1 < tokens && p0 == 0) {
+            for (std::int64_t h = 0; h < src.heads; ++h) {
+              const char* line = reinterpret_cast<const char*>(src.data + (tt + 1) * src.token_stride +
+                                                               h * src.head_stride + off);
+              for (std::int64_t b = 0; b < rotated_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
+            }
+          }
+          for (std::int64_t h = 0; h < src.heads; ++h)
+            rotate_vector<Isa, C>(call.pairing, src.data + tt * src.token_stride + h * src.head_stride + off,
+                                  dst.data + tt * dst.token_stride + h * dst.head_stride + off, pairs, p0, n,
+                                  cos_rows + t * row_len, sin_rows + t * row_len);
+        }
+      }
+    }
+    if (!out_of_place) continue;
+    for (int v = 0; v < call.views; ++v) {
+      const kernel::Heads<const S>& src = call.src[v];
+      const kernel::Heads<D>& dst = call.dst[v];
+      if (static_cast<const void*>(src.data) == static_cast<const void*>(dst.data)) continue;
+      const std::int64_t end = off + 2 * pairs;
+      for (std::int64_t t = t0; t < t0 + nt; ++t)
+        for (std::int64_t h = 0; h < src.heads; ++h) {
+          const S* x = src.data + t * src.token_stride + h * src.head_stride;
+          D* y = dst.data + t * dst.token_stride + h * dst.head_stride;
+          if (off > 0) copy_channels<Isa, C>(x, y, off);
+          if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end);
+        }
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
+}  // namespace ropekit
+
+ROPEKIT_INTRINSICS_END
+
+#endif  // ROPEKIT_DETAIL_KERNEL_HPP

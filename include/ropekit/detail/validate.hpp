@@ -1,0 +1,415 @@
+// ropekit: validation of a rotation call's arguments, into a kernel::Call.
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_DETAIL_VALIDATE_HPP
+#define ROPEKIT_DETAIL_VALIDATE_HPP
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "../angles.hpp"
+#include "../cache.hpp"
+#include "../config.hpp"
+#include "../frequencies.hpp"
+#include "../kernel_call.hpp"
+#include "../positions.hpp"
+#include "../views.hpp"
+#include "checked.hpp"
+#include "format.hpp"
+#include "fp.hpp"
+#include "kernel.hpp"
+#include "sincos.hpp"
+
+namespace ropekit {
+
+/// Options of a rotation call.
+struct ApplyOptions {
+  /// forward, or inverse (turn back and divide the attention factor out).
+  Direction direction = Direction::forward;
+  /// How angles are formed from a Frequencies table (accurate when unset).
+  /// Naming it with a CosSinCache or a CosSinTable is an error: a cache fixes
+  /// its mode when it is built, a caller's table holds its own values.
+  std::optional<AngleMode> angle_mode;
+};
+
+inline namespace ROPEKIT_ABI_NAMESPACE {
+namespace detail {
+
+/// The largest |position| of the accurate range (every int32 position).
+constexpr std::int64_t kMaxPosition = std::int64_t(1) << 31;
+
+inline std::string field(const char* name, const char* member) { return std::string(name) + member; }
+
+inline bool check_enums(const char* function, Pairing pairing, const ApplyOptions& options) {
+  if (pairing != Pairing::neox && pairing != Pairing::interleaved)
+    return fail(function, "pairing", int(pairing), "is not a Pairing (neox or interleaved)"), false;
+  if (options.direction != Direction::forward && options.direction != Direction::inverse)
+    return fail(function, "options.direction", int(options.direction), "is not a Direction"), false;
+  if (options.angle_mode && *options.angle_mode != AngleMode::accurate &&
+      *options.angle_mode != AngleMode::float32_compatible)
+    return fail(function, "options.angle_mode", int(*options.angle_mode), "is not an AngleMode"), false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Angle sources: each validates itself and describes itself for the kernel.
+// `max_inv` receives the largest inv_freq (0 for tables), which bounds the
+// positions the accurate angles support.
+// ---------------------------------------------------------------------------
+
+inline bool resolve_angles(const char* function, const Frequencies& f, const ApplyOptions& o, kernel::Angles& a,
+                           double& max_inv) {
+  if (!validate(f, function)) return false;
+  a.kind = kernel::AngleKind::frequencies;
+  a.pairs = std::int64_t(f.inv_freq.size());
+  a.inverse = o.direction == Direction::inverse;
+  a.inv_freq = f.inv_freq.data();
+  a.scale = a.inverse ? 1.0 / double(f.attention_factor) : double(f.attention_factor);
+  a.mode = o.angle_mode.value_or(AngleMode::accurate);
+  max_inv = max_inv_freq(f);
+  return true;
+}
+
+inline bool resolve_angles(const char* function, const CosSinCache& c, const ApplyOptions& o, kernel::Angles& a,
+                           double& max_inv) {
+  if (o.angle_mode)
+    return fail(function, "options.angle_mode", int(*o.angle_mode),
+                "must be unset with a CosSinCache (the cache fixed its angle mode when it was built)"),
+           false;
+  if (c.empty())
+    return fail(function, "cache.max_position()", c.max_position(), "must be >= 1 (the cache is empty)"), false;
+  a.kind = kernel::AngleKind::table;
+  a.pairs = c.pairs();
+  a.inverse = o.direction == Direction::inverse;
+  a.cos = c.cos_row(0);
+  a.sin = c.sin_row(0);
+  a.rows = c.max_position();
+  a.row_stride = c.pairs();
+  a.table_scale = a.inverse ? 1.0f / c.attention_factor() : c.attention_factor();
+  a.exact_inverse = false;
+  max_inv = 0;
+  return true;
+}
+
+inline bool resolve_angles(const char* function, const CosSinTable& t, const ApplyOptions& o, kernel::Angles& a,
+                           double& max_inv) {
+  if (o.angle_mode)
+    return fail(function, "options.angle_mode", int(*o.angle_mode),
+                "must be unset with a CosSinTable (the table holds its own values)"),
+           false;
+  if (t.pairs <= 0) return fail(function, "table.pairs", t.pairs, "must be > 0"), false;
+  if (t.rows <= 0) return fail(function, "table.rows", t.rows, "must be > 0"), false;
+  if (t.row_stride != 0 && t.row_stride < t.pairs)
+    return fail(function, "table.row_stride", t.row_stride,
+                ("must be 0 or >= table.pairs = " + std::to_string(t.pairs)).c_str()),
+           false;
+  if (t.cos == nullptr) return fail(function, "table.cos", std::string("nullptr"), "must point to the table"), false;
+  if (t.sin == nullptr) return fail(function, "table.sin", std::string("nullptr"), "must point to the table"), false;
+  std::int64_t extent = 0;
+  if (!checked_mul(t.rows - 1, t.stride(), extent) || !checked_add(extent, t.pairs, extent) ||
+      extent > std::int64_t(PTRDIFF_MAX / std::int64_t(sizeof(float))) ||
+      reinterpret_cast<std::uintptr_t>(t.cos) > UINTPTR_MAX - std::uintptr_t(extent) * sizeof(float) ||
+      reinterpret_cast<std::uintptr_t>(t.sin) > UINTPTR_MAX - std::uintptr_t(extent) * sizeof(float))
+    return fail(function, "table.row_stride", t.stride(),
+                ("times table.rows = " + std::to_string(t.rows) + " exceeds the address space").c_str()),
+           false;
+  a.kind = kernel::AngleKind::table;
+  a.pairs = t.pairs;
+  a.inverse = o.direction == Direction::inverse;
+  a.cos = t.cos;
+  a.sin = t.sin;
+  a.rows = t.rows;
+  a.row_stride = t.stride();
+  a.table_scale = 1.0f;
+  a.exact_inverse = true;
+  max_inv = 0;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Positions.
+// ---------------------------------------------------------------------------
+
+/// Checks the positions against the call: their count, and the range of each
+/// (table rows, or the accurate range of on-the-fly angles, see AngleMode):
+/// one pass over the array unless the caller gave bounds, or the range check
+/// can not fail (int32 positions with inv_freq <= pi/2).
+inline bool resolve_positions(const char* function, const Positions& p, std::int64_t tokens, double max_inv,
+                              kernel::Angles& a) {
+  kernel::PositionStream& s = a.positions;
+  switch (p.kind()) {
+    case Positions::Kind::i64:
+      s.kind = kernel::PositionKind::i64;
+      break;
+    case Positions::Kind::i32:
+      s.kind = kernel::PositionKind::i32;
+      break;
+    case Positions::Kind::range:
+      s.kind = kernel::PositionKind::range;
+      break;
+    default:
+      return fail(function, "positions.kind()", int(p.kind()), "is not a Positions::Kind"), false;
+  }
+  s.data = p.data();
+  s.start = p.start();
+  if (tokens == 0) return true;
+  if (s.kind != kernel::PositionKind::range && s.data == nullptr)
+    return fail(function, "positions", std::string("nullptr"), "must point to one position per token"), false;
+  if (p.count() >= 0 && p.count() != tokens)
+    return fail(function, "positions.count()", p.count(),
+                ("must equal the number of tokens, " + std::to_string(tokens)).c_str()),
+           false;
+  // The range a position may take.
+  std::int64_t lo, hi;
+  const char* what;
+  if (a.kind == kernel::AngleKind::table) {
+    lo = 0;
+    hi = a.rows - 1;
+    what = "the rows of the cos/sin table";
+  } else {
+    hi = kMaxPosition;
+    if (max_inv > 0 && double(hi) * max_inv > kMaxExactAngle) hi = std::int64_t(kMaxExactAngle / max_inv);
+    lo = -hi;
+    what = "the accurate range of angles (|position| <= 2^31 and |position * inv_freq| <= 2^31 pi/2)";
+  }
+  auto out_of_range = [&](const std::string& name, std::int64_t value) {
+    fail(function, name.c_str(), value,
+         ("is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "], " + what).c_str());
+    return false;
+  };
+  if (s.kind == kernel::PositionKind::range) {
+    std::int64_t last;
+    if (!checked_add(s.start, tokens - 1, last))
+      return fail(function, "positions.start()", s.start,
+                  ("plus the number of tokens, " + std::to_string(tokens) + ", overflows int64").c_str()),
+             false;
+    if (s.start < lo || s.start > hi) return out_of_range("positions.start()", s.start);
+    if (last > hi) return out_of_range("positions.start() + tokens - 1", last);
+    return true;
+  }
+  if (p.bounded()) {
+    if (p.min() < lo) return out_of_range("positions.min()", p.min());
+    if (p.max() > hi) return out_of_range("positions.max()", p.max());
+    return true;
+  }
+  if (s.kind == kernel::PositionKind::i32 && lo <= -kMaxPosition && hi >= kMaxPosition - 1) return true;
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const std::int64_t v = position_at(s, t);
+    if (v < lo || v > hi) return out_of_range("positions[" + std::to_string(t) + "]", v);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Views.
+// ---------------------------------------------------------------------------
+
+/// Checks that a view is well formed for rotating channels [0, needed):
+/// non-negative sizes and strides, head_dim >= needed, non-null data unless
+/// empty, an extent that fits the address space (computed without overflow),
+/// and distinct (token, head) vectors that do not overlap each other.
+template <class T>
+inline bool check_view(const char* function, const char* name, const HeadsView<T>& v, std::int64_t needed,
+                       const char* needed_name) {
+  if (v.tokens < 0) return fail(function, field(name, ".tokens").c_str(), v.tokens, "must be >= 0"), false;
+  if (v.heads < 0) return fail(function, field(name, ".heads").c_str(), v.heads, "must be >= 0"), false;
+  if (v.head_dim < needed)
+    return fail(function, field(name, ".head_dim").c_str(), v.head_dim,
+                ("must be >= " + std::string(needed_name) + " = " + std::to_string(needed)).c_str()),
+           false;
+  if (v.token_stride < 0)
+    return fail(function, field(name, ".token_stride").c_str(), v.token_stride, "must be >= 0"), false;
+  if (v.head_stride < 0)
+    return fail(function, field(name, ".head_stride").c_str(), v.head_stride, "must be >= 0"), false;
+  if (v.tokens == 0 || v.heads == 0) return true;
+  if (v.data == nullptr)
+    return fail(function, field(name, ".data").c_str(), std::string("nullptr"), "must point to the viewed elements"),
+           false;
+  std::int64_t a = 0, b = 0, extent = 0;
+  const bool fits = checked_mul(v.tokens - 1, v.token_stride, a) && checked_mul(v.heads - 1, v.head_stride, b) &&
+                    checked_add(a, b, extent) && checked_add(extent, v.head_dim, extent) &&
+                    extent <= std::int64_t(PTRDIFF_MAX / std::int64_t(sizeof(T))) &&
+                    reinterpret_cast<std::uintptr_t>(v.data) <= UINTPTR_MAX - std::uintptr_t(extent) * sizeof(T);
+  if (!fits) {
+    const bool tokens_worse = v.token_stride >= v.head_stride;
+    return fail(function, field(name, tokens_worse ? ".token_stride" : ".head_stride").c_str(),
+                tokens_worse ? v.token_stride : v.head_stride,
+                ("makes the view's extent (tokens = " + std::to_string(v.tokens) +
+                 ", heads = " + std::to_string(v.heads) + ") exceed the address space")
+                    .c_str()),
+           false;
+  }
+  // Vectors must not overlap: with the smaller-stride dimension inner, its
+  // stride must cover head_dim and the outer stride must cover the inner span.
+  std::int64_t inner_n = v.heads, inner_s = v.head_stride, outer_n = v.tokens, outer_s = v.token_stride;
+  const char* inner_name = ".head_stride";
+  const char* outer_name = ".token_stride";
+  if (v.heads == 1 || (v.tokens > 1 && v.token_stride < v.head_stride)) {
+    std::swap(inner_n, outer_n);
+    std::swap(inner_s, outer_s);
+    std::swap(inner_name, outer_name);
+  }
+  if (inner_n > 1 && inner_s < v.head_dim)
+    return fail(function, field(name, inner_name).c_str(), inner_s,
+                ("overlaps vectors of head_dim = " + std::to_string(v.head_dim)).c_str()),
+           false;
+  const std::int64_t inner_span = (inner_n - 1) * inner_s + v.head_dim;
+  if (outer_n > 1 && outer_s < inner_span)
+    return fail(function, field(name, outer_name).c_str(), outer_s,
+                ("overlaps the previous " + std::string(inner_name + 1) + " span of " + std::to_string(inner_span) +
+                 " elements")
+                    .c_str()),
+           false;
+  return true;
+}
+
+/// A validated view in bytes.
+struct ByteView {
+  std::uintptr_t base = 0;
+  std::int64_t tokens = 0, heads = 0, vector = 0, token_stride = 0, head_stride = 0, extent = 0;
+};
+
+template <class T>
+inline ByteView bytes_of(const HeadsView<T>& v) {
+  ByteView b;
+  if (v.tokens <= 0 || v.heads <= 0 || v.head_dim <= 0) return b;
+  const std::int64_t size = std::int64_t(sizeof(T));
+  b.base = reinterpret_cast<std::uintptr_t>(v.data);
+  b.tokens = v.tokens;
+  b.heads = v.heads;
+  b.vector = v.head_dim * size;
+  b.token_stride = v.token_stride * size;
+  b.head_stride = v.head_stride * size;
+  b.extent = v.required_span_size() * size;
+  return b;
+}
+
+/// True when some byte belongs to a vector of both views. Exact when both
+/// step over tokens by the same stride (or one of them has a single token),
+/// or over heads by the same stride (or a single head), and the other
+/// dimension is small enough to enumerate; otherwise (views interleaving
+/// with different strides) true as soon as their byte spans meet.
+inline bool views_meet(const ByteView& a, const ByteView& b) {
+  if (a.extent == 0 || b.extent == 0) return false;
+  if (a.base + std::uintptr_t(a.extent) <= b.base || b.base + std::uintptr_t(b.extent) <= a.base) return false;
+#if defined(__SIZEOF_INT128__)
+  __extension__ typedef __int128 wide;
+  // Walk the pairs of the dimension that is enumerated (m), solving for the
+  // difference of indices along the other (k): vector (ka, ma) of a and
+  // (kb, mb) of b meet iff -b.vector < x0 + (kb - ka) * stride < a.vector.
+  auto solve = [&](std::int64_t a_m, std::int64_t a_ms, std::int64_t b_m, std::int64_t b_ms, std::int64_t a_k,
+                   std::int64_t b_k, std::int64_t stride) {
+    const wide delta = wide(b.base) - wide(a.base);
+    const wide k_lo = -wide(a_k - 1), k_hi = wide(b_k - 1);
+    for (std::int64_t ma = 0; ma < a_m; ++ma)
+      for (std::int64_t mb = 0; mb < b_m; ++mb) {
+        const wide x0 = delta + wide(mb) * b_ms - wide(ma) * a_ms;
+        if (stride == 0 || k_lo == k_hi) {
+          if (x0 > -wide(b.vector) && x0 < wide(a.vector)) return true;
+          continue;
+        }
+        // Smallest k with x0 + k * stride > -b.vector.
+        const wide num = -wide(b.vector) - x0;
+        const wide floor_div = num >= 0 ? num / stride : -((-num + stride - 1) / stride);
+        wide k = floor_div + 1;
+        if (k < k_lo) k = k_lo;
+        if (k <= k_hi && x0 + k * stride < wide(a.vector)) return true;
+      }
+    return false;
+  };
+  constexpr std::int64_t kMaxPairs = std::int64_t(1) << 20;
+  const bool same_token_steps = a.tokens == 1 || b.tokens == 1 || a.token_stride == b.token_stride;
+  const bool same_head_steps = a.heads == 1 || b.heads == 1 || a.head_stride == b.head_stride;
+  if (same_token_steps && a.heads <= kMaxPairs / b.heads) {
+    const std::int64_t stride = a.tokens == 1 ? b.token_stride : a.token_stride;
+    return solve(a.heads, a.head_stride, b.heads, b.head_stride, a.tokens, b.tokens, stride);
+  }
+  if (same_head_steps && a.tokens <= kMaxPairs / b.tokens) {
+    const std::int64_t stride = a.heads == 1 ? b.head_stride : a.head_stride;
+    return solve(a.tokens, a.token_stride, b.tokens, b.token_stride, a.heads, b.heads, stride);
+  }
+#endif
+  return true;
+}
+
+/// The views written by one call must not share memory with any other view
+/// of the call, except that a destination may be exactly its own source
+/// (in-place rotation: same data, type and strides).
+template <class S, class D>
+inline bool check_disjoint(const char* function, const HeadsView<const S>* src, const HeadsView<D>* dst,
+                           const char* const* names, int n) {
+  auto same_view = [](const auto& x, const auto& y) {
+    return std::is_same<std::remove_const_t<S>, std::remove_const_t<D>>::value &&
+           static_cast<const void*>(x.data) == static_cast<const void*>(y.data) && x.tokens == y.tokens &&
+           x.heads == y.heads && x.head_dim == y.head_dim && x.token_stride == y.token_stride &&
+           x.head_stride == y.head_stride;
+  };
+  auto report = [&](const char* written, const char* other, const char* why) {
+    fail_message(std::string(function) + ": " + written + " and " + other + " share memory; " + why);
+    return false;
+  };
+  for (int i = 0; i < n; ++i) {
+    const ByteView di = bytes_of(dst[i]);
+    for (int j = 0; j < n; ++j) {
+      if (i == j) {
+        if (!same_view(src[i], dst[i]) && views_meet(di, bytes_of(src[i])))
+          return report(names[2 * i + 1], names[2 * i],
+                        "an output must be disjoint from its input, or the very same view (in-place rotation "
+                        "needs the same data, type and strides)");
+        continue;
+      }
+      if (views_meet(di, bytes_of(src[j])))
+        return report(names[2 * i + 1], names[2 * j], "the views of one call must be disjoint");
+      if (j > i && views_meet(di, bytes_of(dst[j])))
+        return report(names[2 * i + 1], names[2 * j + 1], "the views of one call must be disjoint");
+    }
+  }
+  return true;
+}
+
+/// Validates every argument of a rotation call and fills `call`. Reports the
+/// first problem (naming the argument and its value) and returns false.
+template <class S, class D, class Angles>
+inline bool prepare_call(const char* function, Pairing pairing, const Angles& angles, const HeadsView<const S>* src,
+                         const HeadsView<D>* dst, const char* const* names, int n, const Positions& positions,
+                         const ApplyOptions& options, kernel::Call<S, D>& call) {
+  if (!check_enums(function, pairing, options)) return false;
+  double max_inv = 0;
+  if (!resolve_angles(function, angles, options, call.angles, max_inv)) return false;
+  const std::int64_t rotary_dim = 2 * call.angles.pairs;
+  for (int v = 0; v < n; ++v) {
+    if (!check_view(function, names[2 * v], src[v], rotary_dim, "rotary_dim")) return false;
+    if (!check_view(function, names[2 * v + 1], dst[v], rotary_dim, "rotary_dim")) return false;
+    auto mismatch = [&](const char* member, std::int64_t got, int other, std::int64_t want) {
+      fail(function, field(names[2 * v + 1], member).c_str(), got,
+           ("must equal " + field(names[2 * other], member) + " = " + std::to_string(want)).c_str());
+      return false;
+    };
+    if (dst[v].tokens != src[v].tokens) return mismatch(".tokens", dst[v].tokens, v, src[v].tokens);
+    if (dst[v].heads != src[v].heads) return mismatch(".heads", dst[v].heads, v, src[v].heads);
+    if (dst[v].head_dim != src[v].head_dim) return mismatch(".head_dim", dst[v].head_dim, v, src[v].head_dim);
+    if (src[v].tokens != src[0].tokens)
+      return fail(function, field(names[2 * v], ".tokens").c_str(), src[v].tokens,
+                  ("must equal " + field(names[0], ".tokens") + " = " + std::to_string(src[0].tokens)).c_str()),
+             false;
+  }
+  if (!check_disjoint(function, src, dst, names, n)) return false;
+  if (!resolve_positions(function, positions, src[0].tokens, max_inv, call.angles)) return false;
+  call.pairing = pairing;
+  call.tokens = src[0].tokens;
+  call.rotary_offset = 0;
+  call.views = n;
+  for (int v = 0; v < n; ++v) {
+    call.src[v] = kernel::Heads<const S>{src[v].data, src[v].heads, src[v].head_dim, src[v].token_stride,
+                                         src[v].head_stride};
+    call.dst[v] = kernel::Heads<D>{dst[v].data, dst[v].heads, dst[v].head_dim, dst[v].token_stride, dst[v].head_stride};
+  }
+  return true;
+}
+
+}  // namespace detail
+}  // namespace ROPEKIT_ABI_NAMESPACE
+}  // namespace ropekit
+
+#endif  // ROPEKIT_DETAIL_VALIDATE_HPP

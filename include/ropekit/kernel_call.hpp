@@ -1,0 +1,90 @@
+// ropekit: the plain-data description of a validated rotation call.
+// SPDX-License-Identifier: Apache-2.0
+#ifndef ROPEKIT_KERNEL_CALL_HPP
+#define ROPEKIT_KERNEL_CALL_HPP
+
+#include <cstdint>
+
+#include "angles.hpp"
+#include "views.hpp"
+
+namespace ropekit {
+
+/// What the entry points hand to a kernel once every argument is validated:
+/// pointers, sizes, strides and flags, no SIMD types and no functions, so the
+/// same description serves the header-only kernels and the ones compiled per
+/// instruction set in the ropekit::dispatch library (Highway's rule: the
+/// top-level kernel takes plain data). A kernel trusts it completely.
+namespace kernel {
+
+/// How a token's position is read.
+enum class PositionKind : std::uint8_t {
+  i64,    ///< int64 values (any 64-bit signed type), data[t]
+  i32,    ///< int32 values, data[t]
+  range,  ///< start + t
+};
+
+/// The positions of the call's tokens.
+struct PositionStream {
+  PositionKind kind = PositionKind::range;
+  const void* data = nullptr;
+  std::int64_t start = 0;
+};
+
+/// Where cos and sin come from.
+enum class AngleKind : std::uint8_t {
+  frequencies,  ///< computed per token from inv_freq (accurate or float32-compatible angles)
+  table,        ///< rows of a CosSinCache or of a caller's table, selected by position
+};
+
+/// The angle source of a call: which kind, and its data.
+struct Angles {
+  AngleKind kind = AngleKind::frequencies;
+  std::int64_t pairs = 0;  ///< rotated pairs: rotary_dim / 2
+  bool inverse = false;    ///< rotate by -angle
+  PositionStream positions;
+  // AngleKind::frequencies
+  const float* inv_freq = nullptr;  ///< pairs entries
+  double scale = 1.0;               ///< attention factor (forward) or its inverse
+  AngleMode mode = AngleMode::accurate;
+  // AngleKind::table
+  const float* cos = nullptr;     ///< row r at cos + r * row_stride
+  const float* sin = nullptr;     ///< row r at sin + r * row_stride
+  std::int64_t rows = 0;          ///< positions select rows in [0, rows)
+  std::int64_t row_stride = 0;    ///< elements between rows
+  float table_scale = 1.0f;       ///< multiplies cos and sin (a cache's attention factor or its inverse)
+  bool exact_inverse = false;     ///< inverse as (c, -s) / (c^2 + s^2) (caller tables, which need not be unit)
+};
+
+/// One strided set of (token, head) vectors.
+template <class T>
+struct Heads {
+  T* data = nullptr;
+  std::int64_t heads = 0;
+  std::int64_t head_dim = 0;
+  std::int64_t token_stride = 0;
+  std::int64_t head_stride = 0;
+};
+
+/// Most views one call rotates with shared angles (Q and K).
+constexpr int kMaxViews = 2;
+
+/// A validated call: for each of `views` (src, dst) pairs, every (token,
+/// head) vector's channels [rotary_offset, rotary_offset + 2 * pairs) are
+/// rotated from src into dst (the same memory when in place), and when out
+/// of place the other channels are copied, converted to D.
+template <class S, class D>
+struct Call {
+  Pairing pairing = Pairing::neox;
+  std::int64_t tokens = 0;
+  std::int64_t rotary_offset = 0;
+  int views = 0;
+  Heads<const S> src[kMaxViews];
+  Heads<D> dst[kMaxViews];
+  Angles angles;
+};
+
+}  // namespace kernel
+}  // namespace ropekit
+
+#endif  // ROPEKIT_KERNEL_CALL_HPP
