@@ -71,6 +71,21 @@ inline neon_double opaque(const neon_double& v, const isa::neon&) {
   return r;
 }
 
+/// k mod 4 from the bits of t (see the generic version).
+template <class Isa>
+inline void apply_quadrant(const neon_double& t, const neon_double& s, const neon_double& c, neon_double& sin_out,
+                           neon_double& cos_out, const isa::neon&) {
+  const uint64x2_t bits = vreinterpretq_u64_f64(t);
+  const uint64x2_t odd = vtstq_u64(bits, vdupq_n_u64(1));
+  const uint64x2_t sign = vdupq_n_u64(0x8000000000000000ull);
+  const uint64x2_t sin_sign = vandq_u64(vshlq_n_u64(bits, 62), sign);
+  const uint64x2_t cos_sign = vandq_u64(vshlq_n_u64(vaddq_u64(bits, vdupq_n_u64(1)), 62), sign);
+  const uint64x2_t sin_r = vreinterpretq_u64_f64(vbslq_f64(odd, c, s));
+  const uint64x2_t cos_r = vreinterpretq_u64_f64(vbslq_f64(odd, s, c));
+  sin_out = vreinterpretq_f64_u64(veorq_u64(sin_r, sin_sign));
+  cos_out = vreinterpretq_f64_u64(veorq_u64(cos_r, cos_sign));
+}
+
 #  if ROPEKIT_COMPILED_NEON_BF16
 /// BFCVTN: 4 floats to bf16, round to nearest even (subnormals kept under the
 /// default FPCR).

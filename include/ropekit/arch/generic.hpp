@@ -28,6 +28,9 @@
 //  opaque<Isa>(batch<double>, tag)                the value, which the compiler must compute as
 //                                                 written before it (no reassociation across it,
 //                                                 even under -ffast-math)
+//  apply_quadrant<Isa>(t, s, c, sin, cos, tag)    sin and cos of r + k pi/2 from s = sin r, c = cos r,
+//                                                 where t = k + 1.5 * 2^52 exactly (k's low bits are
+//                                                 the low bits of t's mantissa)
 
 ROPEKIT_INTRINSICS_BEGIN
 
@@ -156,6 +159,22 @@ inline batch_t<Isa, double> opaque(const batch_t<Isa, double>& v, const isa::gen
   touch[0] = touch[0];
 #endif
   return batch_t<Isa, double>::load_aligned(buffer);
+}
+
+template <class Isa>
+inline void apply_quadrant(const batch_t<Isa, double>& t, const batch_t<Isa, double>& s, const batch_t<Isa, double>& c,
+                           batch_t<Isa, double>& sin_out, batch_t<Isa, double>& cos_out, const isa::generic&) {
+  using B = batch_t<Isa, double>;
+  const B k = t - B(0x1.8p52);
+  // q = k - 4 round(k / 4) is k mod 4 shifted into {-2, ..., 2}.
+  const B q = k - B(4.0) * (opaque<Isa>(k * B(0.25) + B(0x1.8p52), Isa{}) - B(0x1.8p52));
+  const auto odd = (q == B(1.0)) | (q == B(-1.0));
+  const auto sin_negative = (q == B(2.0)) | (q == B(-2.0)) | (q == B(-1.0));
+  const auto cos_negative = (q == B(1.0)) | (q == B(2.0)) | (q == B(-2.0));
+  const B sin_r = xsimd::select(odd, c, s);
+  const B cos_r = xsimd::select(odd, s, c);
+  sin_out = xsimd::select(sin_negative, -sin_r, sin_r);
+  cos_out = xsimd::select(cos_negative, -cos_r, cos_r);
 }
 
 }  // namespace detail

@@ -96,6 +96,20 @@ inline avx2_double opaque(const avx2_double& v, const isa::avx2&) {
   return r;
 }
 
+/// k mod 4 from the bits of t (see the generic version).
+template <class Isa>
+inline void apply_quadrant(const avx2_double& t, const avx2_double& s, const avx2_double& c, avx2_double& sin_out,
+                           avx2_double& cos_out, const isa::avx2&) {
+  const __m256i bits = _mm256_castpd_si256(t);
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256d odd = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(bits, one), one));
+  const __m256d sin_sign = _mm256_castsi256_pd(_mm256_slli_epi64(bits, 63 - 1));
+  const __m256d cos_sign = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, one), 62));
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  sin_out = _mm256_xor_pd(_mm256_blendv_pd(s, c, odd), _mm256_and_pd(sin_sign, sign));
+  cos_out = _mm256_xor_pd(_mm256_blendv_pd(c, s, odd), _mm256_and_pd(cos_sign, sign));
+}
+
 }  // namespace detail
 }  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit

@@ -112,6 +112,23 @@ inline avx512_double opaque(const avx512_double& v, const isa::avx512&) {
   return r;
 }
 
+/// k mod 4 from the bits of t: bit 0 swaps sin and cos, bit 1 negates sin,
+/// bit 1 of k + 1 negates cos.
+template <class Isa>
+inline void apply_quadrant(const avx512_double& t, const avx512_double& s, const avx512_double& c,
+                           avx512_double& sin_out, avx512_double& cos_out, const isa::avx512&) {
+  const __m512i bits = _mm512_castpd_si512(t);
+  const __mmask8 odd = _mm512_test_epi64_mask(bits, _mm512_set1_epi64(1));
+  const __m512i sin_sign = _mm512_slli_epi64(bits, 62);
+  const __m512i cos_sign = _mm512_slli_epi64(_mm512_add_epi64(bits, _mm512_set1_epi64(1)), 62);
+  const __m512i sign = _mm512_set1_epi64(std::int64_t(0x8000000000000000ull));
+  const __m512i sin_r = _mm512_castpd_si512(_mm512_mask_blend_pd(odd, s, c));
+  const __m512i cos_r = _mm512_castpd_si512(_mm512_mask_blend_pd(odd, c, s));
+  // sin_r ^ (sin_sign & sign), as one ternary-logic operation (0x78: A ^ (B & C)).
+  sin_out = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(sin_r, sin_sign, sign, 0x78));
+  cos_out = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(cos_r, cos_sign, sign, 0x78));
+}
+
 #  if ROPEKIT_COMPILED_AVX512_BF16
 /// 16 floats to bf16 with VCVTNEPS2BF16 (round to nearest even, NaN quiet),
 /// unless a lane is subnormal, which that instruction flushes to zero: then

@@ -210,48 +210,6 @@ inline void fill_from_table(const kernel::Angles& a, std::int64_t t0, std::int64
 // loaded before it is stored, and partial batches touch only their lanes.
 // ---------------------------------------------------------------------------
 
-/// Rotate-half pairs (x1[i], x2[i]) -> (y1[i], y2[i]), i in [0, n).
-template <class Isa, class C, class S, class D>
-inline void rotate_halves(const S* x1, const S* x2, D* y1, D* y2, const C* c, const C* s, std::int64_t n) {
-  using B = batch_t<Isa, C>;
-  constexpr std::int64_t N = lanes<Isa, C>;
-  std::int64_t i = 0;
-  for (; i + N <= n; i += N) {
-    const B a = load_whole<Isa, C>(x1 + i);
-    const B b = load_whole<Isa, C>(x2 + i);
-    const B cc = B::load_aligned(c + i);
-    const B ss = B::load_aligned(s + i);
-    store_whole<Isa, C>(y1 + i, xsimd::fms(a, cc, b * ss));
-    store_whole<Isa, C>(y2 + i, xsimd::fma(a, ss, b * cc));
-  }
-  if (i < n) {
-    const B a = load_first<Isa, C>(x1 + i, n - i);
-    const B b = load_first<Isa, C>(x2 + i, n - i);
-    const B cc = B::load_aligned(c + i);
-    const B ss = B::load_aligned(s + i);
-    store_first<Isa, C>(y1 + i, xsimd::fms(a, cc, b * ss), n - i);
-    store_first<Isa, C>(y2 + i, xsimd::fma(a, ss, b * cc), n - i);
-  }
-}
-
-/// Interleaved channels [0, m) (m even) with per-channel coefficients:
-/// y = x * c + swap_pairs(x) * s.
-template <class Isa, class C, class S, class D>
-inline void rotate_adjacent(const S* x, D* y, const C* c, const C* s, std::int64_t m) {
-  using B = batch_t<Isa, C>;
-  constexpr std::int64_t N = lanes<Isa, C>;
-  std::int64_t j = 0;
-  for (; j + N <= m; j += N) {
-    const B v = load_whole<Isa, C>(x + j);
-    store_whole<Isa, C>(y + j, xsimd::fma(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j)));
-  }
-  if (j < m) {
-    const B v = load_first<Isa, C>(x + j, m - j);
-    store_first<Isa, C>(y + j, xsimd::fma(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j)),
-                        m - j);
-  }
-}
-
 /// Copies channels [0, m) converting S to D (out of place only).
 template <class Isa, class C, class S, class D>
 inline void copy_channels(const S* x, D* y, std::int64_t m) {
@@ -261,14 +219,121 @@ inline void copy_channels(const S* x, D* y, std::int64_t m) {
   if (j < m) store_first<Isa, C>(y + j, load_first<Isa, C>(x + j, m - j), m - j);
 }
 
-/// Rotates one (token, head) vector's pairs [p0, p0 + n) with coefficient rows c, s.
+/// Batches of coefficients held in registers while they are applied to every
+/// head of a token: 4 with 32 vector registers (AVX-512, AArch64), 2 with 16.
+template <class Isa>
+constexpr std::int64_t kHeldBatches = std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 4 : 2;
+
+/// A run of vectors sharing coefficient rows: `count` vectors at x + j *
+/// x_step (y + j * y_step), the rotated slice of each starting at the pointer.
+template <class S, class D>
+struct VectorRun {
+  const S* x;
+  D* y;
+  std::int64_t x_step, y_step, count;
+};
+
+/// Rotate-half pairs [p0, p0 + n) of every vector of a run (pairs `half`
+/// apart): each block of kHeldBatches coefficient batches is loaded once and
+/// applied to all the vectors, so for short calls (decode) the loop issues two
+/// loads and two stores per batch of pairs, not four and two.
 template <class Isa, class C, class S, class D>
-inline void rotate_vector(Pairing pairing, const S* x, D* y, std::int64_t pairs, std::int64_t p0, std::int64_t n,
-                          const C* c, const C* s) {
+inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::int64_t p0, std::int64_t n, const C* c,
+                            const C* s) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  constexpr std::int64_t K = kHeldBatches<Isa>;
+  std::int64_t i = 0;
+  for (; i + K * N <= n; i += K * N) {
+    B cc[K], ss[K];
+    for (std::int64_t k = 0; k < K; ++k) cc[k] = B::load_aligned(c + i + k * N), ss[k] = B::load_aligned(s + i + k * N);
+    for (std::int64_t j = 0; j < run.count; ++j) {
+      const S* x1 = run.x + j * run.x_step + p0 + i;
+      D* y1 = run.y + j * run.y_step + p0 + i;
+      for (std::int64_t k = 0; k < K; ++k) {
+        const B a = load_whole<Isa, C>(x1 + k * N);
+        const B b = load_whole<Isa, C>(x1 + half + k * N);
+        store_whole<Isa, C>(y1 + k * N, xsimd::fms(a, cc[k], b * ss[k]));
+        store_whole<Isa, C>(y1 + half + k * N, xsimd::fma(a, ss[k], b * cc[k]));
+      }
+    }
+  }
+  for (; i + N <= n; i += N) {
+    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    for (std::int64_t j = 0; j < run.count; ++j) {
+      const S* x1 = run.x + j * run.x_step + p0 + i;
+      D* y1 = run.y + j * run.y_step + p0 + i;
+      const B a = load_whole<Isa, C>(x1);
+      const B b = load_whole<Isa, C>(x1 + half);
+      store_whole<Isa, C>(y1, xsimd::fms(a, cc, b * ss));
+      store_whole<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc));
+    }
+  }
+  if (i < n) {
+    const std::int64_t m = n - i;
+    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    for (std::int64_t j = 0; j < run.count; ++j) {
+      const S* x1 = run.x + j * run.x_step + p0 + i;
+      D* y1 = run.y + j * run.y_step + p0 + i;
+      const B a = load_first<Isa, C>(x1, m);
+      const B b = load_first<Isa, C>(x1 + half, m);
+      store_first<Isa, C>(y1, xsimd::fms(a, cc, b * ss), m);
+      store_first<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), m);
+    }
+  }
+}
+
+/// Interleaved pairs [p0, p0 + n) of every vector of a run, with per-channel
+/// coefficients (channels [2 p0, 2 p0 + 2 n)): y = x * c + swap_pairs(x) * s.
+template <class Isa, class C, class S, class D>
+inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, std::int64_t n, const C* c,
+                                   const C* s) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  constexpr std::int64_t K = kHeldBatches<Isa>;
+  const std::int64_t m = 2 * n;
+  std::int64_t i = 0;
+  for (; i + K * N <= m; i += K * N) {
+    B cc[K], ss[K];
+    for (std::int64_t k = 0; k < K; ++k) cc[k] = B::load_aligned(c + i + k * N), ss[k] = B::load_aligned(s + i + k * N);
+    for (std::int64_t j = 0; j < run.count; ++j) {
+      const S* x = run.x + j * run.x_step + 2 * p0 + i;
+      D* y = run.y + j * run.y_step + 2 * p0 + i;
+      for (std::int64_t k = 0; k < K; ++k) {
+        const B v = load_whole<Isa, C>(x + k * N);
+        store_whole<Isa, C>(y + k * N, xsimd::fma(v, cc[k], swap_pairs<Isa, C>(v, Isa{}) * ss[k]));
+      }
+    }
+  }
+  for (; i + N <= m; i += N) {
+    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    for (std::int64_t j = 0; j < run.count; ++j) {
+      const S* x = run.x + j * run.x_step + 2 * p0 + i;
+      D* y = run.y + j * run.y_step + 2 * p0 + i;
+      const B v = load_whole<Isa, C>(x);
+      store_whole<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss));
+    }
+  }
+  if (i < m) {
+    const std::int64_t r = m - i;
+    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    for (std::int64_t j = 0; j < run.count; ++j) {
+      const S* x = run.x + j * run.x_step + 2 * p0 + i;
+      D* y = run.y + j * run.y_step + 2 * p0 + i;
+      const B v = load_first<Isa, C>(x, r);
+      store_first<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), r);
+    }
+  }
+}
+
+/// Rotates pairs [p0, p0 + n) of every vector of a run with coefficient rows c, s.
+template <class Isa, class C, class S, class D>
+inline void rotate_run(Pairing pairing, const VectorRun<S, D>& run, std::int64_t pairs, std::int64_t p0, std::int64_t n,
+                       const C* c, const C* s) {
   if (pairing == Pairing::neox) {
-    rotate_halves<Isa, C>(x + p0, x + pairs + p0, y + p0, y + pairs + p0, c, s, n);
+    rotate_run_neox<Isa, C>(run, pairs, p0, n, c, s);
   } else {
-    rotate_adjacent<Isa, C>(x + 2 * p0, y + 2 * p0, c, s, 2 * n);
+    rotate_run_interleaved<Isa, C>(run, p0, n, c, s);
   }
 }
 
@@ -299,7 +364,8 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
   alignas(64) double inv[kChunkPairs + kMaxLanes];
   const bool on_the_fly = a.kind == kernel::AngleKind::frequencies;
   auto widen_inv = [&](std::int64_t p0, std::int64_t n) {
-    for (std::int64_t i = 0; i < padded_to_lanes(n); ++i) inv[i] = i < n ? double(a.inv_freq[p0 + i]) : 0.0;
+    for (std::int64_t i = 0; i < n; ++i) inv[i] = double(a.inv_freq[p0 + i]);
+    for (std::int64_t i = n; i < padded_to_lanes(n); ++i) inv[i] = 0.0;
   };
   if (on_the_fly && pairs <= kChunkPairs) widen_inv(0, pairs);
 
@@ -331,9 +397,9 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
         for (std::int64_t h = 0; h < src.heads; ++h)
           for (std::int64_t t = 0; t < nt; ++t) {
             const std::int64_t tt = t0 + t;
-            rotate_vector<Isa, C>(call.pairing, src.data + tt * src.token_stride + h * src.head_stride + off,
-                                  dst.data + tt * dst.token_stride + h * dst.head_stride + off, pairs, p0, n,
-                                  cos_rows + t * row_len, sin_rows + t * row_len);
+            const VectorRun<S, D> run{src.data + tt * src.token_stride + h * src.head_stride + off,
+                                      dst.data + tt * dst.token_stride + h * dst.head_stride + off, 0, 0, 1};
+            rotate_run<Isa, C>(call.pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
           }
       }
       for (std::int64_t t = 0; t < nt; ++t) {
@@ -349,10 +415,9 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
               for (std::int64_t b = 0; b < rotated_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
             }
           }
-          for (std::int64_t h = 0; h < src.heads; ++h)
-            rotate_vector<Isa, C>(call.pairing, src.data + tt * src.token_stride + h * src.head_stride + off,
-                                  dst.data + tt * dst.token_stride + h * dst.head_stride + off, pairs, p0, n,
-                                  cos_rows + t * row_len, sin_rows + t * row_len);
+          const VectorRun<S, D> run{src.data + tt * src.token_stride + off, dst.data + tt * dst.token_stride + off,
+                                    src.head_stride, dst.head_stride, src.heads};
+          rotate_run<Isa, C>(call.pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
         }
       }
     }

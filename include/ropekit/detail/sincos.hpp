@@ -28,28 +28,23 @@ constexpr double kTwoOverPi = 0x1.45f306dc9c883p-1;
 /// 2^31 * pi/2 - 2 (the margin covers rounding of the angle and of k).
 constexpr double kMaxExactAngle = 3373259424.0;
 
-/// Nearest integer to x for |x| < 2^51: adding 1.5 * 2^52 leaves the integer
-/// part in the mantissa. The barrier stops a compiler under -ffast-math from
-/// folding (x + m) - m back to x.
-template <class Isa>
-inline batch_t<Isa, double> round_nearest(const batch_t<Isa, double>& x) {
-  using B = batch_t<Isa, double>;
-  const B magic(0x1.8p52);
-  return opaque<Isa>(x + magic, Isa{}) - magic;
-}
-
 /// sin and cos of the angle hi + lo (two doubles whose sum is the angle,
-/// |hi + lo| <= kMaxExactAngle), vectorized. The Cody-Waite reduction is exact
-/// when hi and lo are exact products of a position part and a float (see
-/// sincos_position); the barriers keep its order under -ffast-math. The
-/// polynomials are Taylor series on |r| <= pi/4 + 2^-30: to degree 17/16 (error
-/// below 2^-54 relative) when C is double, to degree 11/12 (below 2^-36) when
-/// the results are rounded to float anyway.
+/// |hi + lo| <= kMaxExactAngle), vectorized. The quotient k = round((hi + lo)
+/// * 2/pi) is formed as t = (hi + lo) * 2/pi + 1.5 * 2^52, whose mantissa then
+/// holds k. The Cody-Waite reduction r = hi + lo - k pi/2 is exact when hi and
+/// lo are exact products of a position part and a float (see
+/// sincos_position); the barriers keep its order, and the rounding of t,
+/// under -ffast-math. Polynomials on |r| <= pi/4 + 2^-20: Taylor series to
+/// degree 17/16 (error below 2^-54 relative) when C is double; when the
+/// results are rounded to float, minimax polynomials of degree 9 (sin, 2^-37.7)
+/// and 8 (cos, 2^-34.0) from tests/tools/derive_sincos_polynomials.py.
 template <class Isa, class C>
 inline void sincos_split(const batch_t<Isa, double>& hi, const batch_t<Isa, double>& lo, batch_t<Isa, double>& sin_out,
                          batch_t<Isa, double>& cos_out) {
   using B = batch_t<Isa, double>;
-  const B k = round_nearest<Isa>((hi + lo) * B(kTwoOverPi));
+  const B magic(0x1.8p52);
+  const B t = opaque<Isa>(xsimd::fma(hi + lo, B(kTwoOverPi), magic), Isa{});
+  const B k = t - magic;
   B r = opaque<Isa>(hi - k * B(kPio2_1), Isa{});
   r = opaque<Isa>(r + lo, Isa{});
   r = opaque<Isa>(r - k * B(kPio2_2), Isa{});
@@ -77,29 +72,19 @@ inline void sincos_split(const batch_t<Isa, double>& hi, const batch_t<Isa, doub
     pc = xsimd::fma(pc, z, B(1.0 / 24.0));
     c = xsimd::fma(z * z, pc, xsimd::fma(z, B(-0.5), B(1.0)));
   } else {
-    // sin r = r (1 - z/3! + ... - z^5/11!), cos r = 1 - z/2 + ... + z^6/12!.
-    B ps = B(-1.0 / 39916800.0);
-    ps = xsimd::fma(ps, z, B(1.0 / 362880.0));
-    ps = xsimd::fma(ps, z, B(-1.0 / 5040.0));
-    ps = xsimd::fma(ps, z, B(1.0 / 120.0));
-    ps = xsimd::fma(ps, z, B(-1.0 / 6.0));
-    s = xsimd::fma(r * z, ps, r);
-    B pc = B(1.0 / 479001600.0);
-    pc = xsimd::fma(pc, z, B(-1.0 / 3628800.0));
-    pc = xsimd::fma(pc, z, B(1.0 / 40320.0));
-    pc = xsimd::fma(pc, z, B(-1.0 / 720.0));
-    pc = xsimd::fma(pc, z, B(1.0 / 24.0));
-    c = xsimd::fma(z * z, pc, xsimd::fma(z, B(-0.5), B(1.0)));
+    B ps = B(0x1.6cb0a80dd5922p-19);
+    ps = xsimd::fma(ps, z, B(-0x1.a00ec71886060p-13));
+    ps = xsimd::fma(ps, z, B(0x1.111107186ea0fp-7));
+    ps = xsimd::fma(ps, z, B(-0x1.55555548e3509p-3));
+    ps = xsimd::fma(ps, z, B(0x1.fffffffff5fecp-1));
+    s = r * ps;
+    B pc = B(0x1.98e7dafb451abp-16);
+    pc = xsimd::fma(pc, z, B(-0x1.6c06eb657e783p-10));
+    pc = xsimd::fma(pc, z, B(0x1.555538a579c75p-5));
+    pc = xsimd::fma(pc, z, B(-0x1.ffffffb664ae6p-2));
+    c = xsimd::fma(pc, z, B(0x1.ffffffff84b72p-1));
   }
-  // Quadrant: q = k - 4 round(k / 4) is k mod 4 shifted into {-2, ..., 2}.
-  const B q = k - B(4.0) * round_nearest<Isa>(k * B(0.25));
-  const auto odd = (q == B(1.0)) | (q == B(-1.0));
-  const auto sin_negative = (q == B(2.0)) | (q == B(-2.0)) | (q == B(-1.0));
-  const auto cos_negative = (q == B(1.0)) | (q == B(2.0)) | (q == B(-2.0));
-  const B sin_r = xsimd::select(odd, c, s);
-  const B cos_r = xsimd::select(odd, s, c);
-  sin_out = xsimd::select(sin_negative, -sin_r, sin_r);
-  cos_out = xsimd::select(cos_negative, -cos_r, cos_r);
+  apply_quadrant<Isa>(t, s, c, sin_out, cos_out, Isa{});
 }
 
 /// sin and cos of position * inv[j] for the batch's lanes j (inv: float values
