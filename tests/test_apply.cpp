@@ -1,7 +1,14 @@
 // Kernels against the scalar reference: every combination of pairing, element
 // types, in place / out of place, Q only / Q+K, partial rotary, strides, angle
 // source (on the fly, CosSinCache, caller table), position type, direction and
-// angle mode, on three instruction sets, with poisoned outputs and guards.
+// angle mode, on every instruction set, with poisoned outputs and guards.
+//
+// Each typed suite is one (source type, destination type, path). A path is an
+// instruction-set tag run through the header's kernels (skipped, visibly,
+// where this build's flags do not enable it), or `auto`: the default of
+// ropekit::apply, which in the binary linked with ropekit::dispatch is the
+// library's kernel for the target chosen at run time (ctest runs that binary
+// once per target, forced with ROPEKIT_TARGET).
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -126,31 +133,62 @@ double tolerance(Source source, bool inverse, double magnitude, double reference
   return tol;
 }
 
-template <class S, class D, class Arch>
+template <class S, class D, class Path>
 struct Types {
   using Src = S;
   using Dst = D;
-  using A = Arch;
+  using P = Path;
 };
 
 template <class P>
 class ApplyTest : public ::testing::Test {};
 
-using AllTypes =
-    ::testing::Types<Types<float, float, xsimd::default_arch>, Types<f16, f16, xsimd::default_arch>,
-                     Types<bf16, bf16, xsimd::default_arch>, Types<double, double, xsimd::default_arch>,
-                     Types<float, f16, xsimd::default_arch>, Types<float, bf16, xsimd::default_arch>,
-                     Types<bf16, float, xsimd::default_arch>, Types<f16, float, xsimd::default_arch>,
-                     Types<float, float, xsimd::sse2>, Types<bf16, bf16, xsimd::sse2>, Types<f16, f16, xsimd::sse2>,
-                     Types<double, double, xsimd::sse2>, Types<float, float, ropekit::auto_arch>,
-                     Types<bf16, bf16, ropekit::auto_arch>, Types<float, bf16, ropekit::auto_arch>
-#if defined(__AVX2__) && defined(__FMA__)
-                     ,
-                     Types<float, float, xsimd::fma3<xsimd::avx2>>, Types<f16, f16, xsimd::fma3<xsimd::avx2>>,
-                     Types<bf16, bf16, xsimd::fma3<xsimd::avx2>>, Types<float, bf16, xsimd::fma3<xsimd::avx2>>
-#endif
-                     >;
-TYPED_TEST_SUITE(ApplyTest, AllTypes);
+namespace isa = ropekit::isa;
+using Auto = ropekit::auto_arch;
+
+/// The element-type pairs of the kernels, each on every path.
+#define ROPEKIT_TEST_PATHS(S, D)                                                                                 \
+  Types<S, D, Auto>, Types<S, D, isa::sse2>, Types<S, D, isa::avx2>, Types<S, D, isa::avx512>,                  \
+      Types<S, D, isa::avx512_bf16>, Types<S, D, isa::neon>, Types<S, D, isa::neon_bf16>
+using AllTypes = ::testing::Types<ROPEKIT_TEST_PATHS(float, float), ROPEKIT_TEST_PATHS(f16, f16),
+                                  ROPEKIT_TEST_PATHS(bf16, bf16), ROPEKIT_TEST_PATHS(double, double),
+                                  ROPEKIT_TEST_PATHS(float, f16), ROPEKIT_TEST_PATHS(float, bf16),
+                                  ROPEKIT_TEST_PATHS(f16, float), ROPEKIT_TEST_PATHS(bf16, float)>;
+#undef ROPEKIT_TEST_PATHS
+
+class PathNames {
+ public:
+  template <class T>
+  static std::string GetName(int) {
+    using P = typename T::P;
+    std::string path;
+    if constexpr (std::is_same<P, Auto>::value) {
+      path = "auto";
+    } else {
+      path = P::name;
+    }
+    return type_name<typename T::Src>() + "_" + type_name<typename T::Dst>() + "_" + path;
+  }
+  template <class T>
+  static std::string type_name() {
+    return std::is_same<T, float>::value ? "f32" : std::is_same<T, double>::value ? "f64" : std::is_same<T, f16>::value ? "f16" : "bf16";
+  }
+};
+TYPED_TEST_SUITE(ApplyTest, AllTypes, PathNames);
+
+/// True when this binary runs the path's kernels (else the suite is skipped,
+/// saying why).
+template <class P>
+bool path_available(std::string& why) {
+  if constexpr (std::is_same<P, Auto>::value) {
+    return true;
+  } else if constexpr (!isa::compiled<P>) {
+    why = std::string(P::name) + " is not enabled by this build's compiler flags";
+    return false;
+  } else {
+    return true;
+  }
+}
 
 std::vector<Case> all_cases() {
   const std::vector<std::pair<std::int64_t, std::int64_t>> shapes = {
@@ -356,11 +394,15 @@ void run_case(const Case& c) {
 TYPED_TEST(ApplyTest, MatchesReferenceEverywhere) {
   using S = typename TypeParam::Src;
   using D = typename TypeParam::Dst;
-  using A = typename TypeParam::A;
-  for (const Case& c : all_cases()) {
-    if (c.in_place && !std::is_same<S, D>::value) continue;
-    run_case<S, D, A>(c);
-    if (::testing::Test::HasFailure()) return;
+  using P = typename TypeParam::P;
+  std::string why;
+  if (!path_available<P>(why)) GTEST_SKIP() << why;
+  if constexpr (std::is_same<P, Auto>::value || isa::compiled<P>) {
+    for (const Case& c : all_cases()) {
+      if (c.in_place && !std::is_same<S, D>::value) continue;
+      run_case<S, D, P>(c);
+      if (::testing::Test::HasFailure()) return;
+    }
   }
 }
 
