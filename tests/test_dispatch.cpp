@@ -30,17 +30,21 @@ const std::vector<Target> kAll = {Target::sse2, Target::avx2,      Target::avx51
 bool cpu_can_run(Target t) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+#  if defined(__clang__)
+  // clang 14 knows neither "f16c" nor "avx512bf16" as feature strings: read
+  // CPUID leaf 1 ECX bit 29 and leaf 7 subleaf 1 EAX bit 5 directly.
+  unsigned a = 0, b, c = 0, d;
+  const bool f16c = __get_cpuid(1, &a, &b, &c, &d) && ((c >> 29) & 1);
+  a = 0;
+  const bool bf16 = __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1);
+#  else
+  const bool f16c = __builtin_cpu_supports("f16c");
+  const bool bf16 = __builtin_cpu_supports("avx512bf16");
+#  endif
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
                       __builtin_cpu_supports("avx512vl");
-#  if defined(__clang__)
-  // clang 14 has no "avx512bf16" feature string: CPUID leaf 7 subleaf 1, EAX bit 5.
-  unsigned a = 0, b, c, d;
-  const bool bf16 = __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1);
-#  else
-  const bool bf16 = __builtin_cpu_supports("avx512bf16");
-#  endif
   switch (t) {
     case Target::sse2:
       return true;

@@ -420,7 +420,10 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
              false;
   }
   if (!check_disjoint(function, src, dst, names, n)) return false;
-  if (!resolve_positions(function, positions, src[0].tokens, max_inv, call.angles)) return false;
+  // With no vector to rotate the positions are never read: nothing to check.
+  std::int64_t heads = 0;
+  for (int v = 0; v < n; ++v) heads += src[v].heads;
+  if (!resolve_positions(function, positions, heads > 0 ? src[0].tokens : 0, max_inv, call.angles)) return false;
   call.pairing = pairing;
   call.tokens = src[0].tokens;
   call.rotary_offset = 0;
