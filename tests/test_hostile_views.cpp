@@ -263,6 +263,35 @@ TEST(HostileViews, EnumsOptionsAndTables) {
   EXPECT_FALSE(std::isnan(buffer[6]));
 }
 
+// Found by fuzz/fuzz_apply: strides of a dimension of size one, or of an
+// empty view, are never used and may be anything; nothing may overflow on them.
+TEST(HostileViews, UnusedStridesMayBeAnything) {
+  const auto f = table(64);
+  std::vector<float> q = rk_test::random_vector<float>(2 * 64), k = rk_test::random_vector<float>(2 * 64);
+  const std::int64_t pos[2] = {1, 2};
+  const std::int64_t big = std::int64_t(1) << 62;
+  // One token: its token stride is never used.
+  std::vector<float> one = rk_test::random_vector<float>(2 * 64);
+  EXPECT_EQ(error_of([&] {
+              ropekit::apply(Pairing::neox, f, HeadsView<float>{one.data(), 1, 2, 64, big, 64},
+                             HeadsView<float>::token_major(k.data(), 1, 1, 64), ropekit::Positions(pos, 1));
+            }),
+            "");
+  // An empty view with absurd strides and head counts beside a real one.
+  const auto real = HeadsView<float>::token_major(k.data(), 2, 1, 64);
+  const std::vector<float> before = k;
+  EXPECT_EQ(error_of([&] {
+              ropekit::apply(Pairing::neox, f, HeadsView<float>{q.data(), 2, 0, 64, kMax, kMax}, real, pos);
+            }),
+            "");
+  EXPECT_NE(k, before);
+  EXPECT_EQ(error_of([&] {
+              ropekit::apply(Pairing::neox, f, HeadsView<float>{q.data(), 0, big, 64, 7, 3},
+                             HeadsView<float>{k.data(), 0, big, 64, 7, 3}, ropekit::PositionRange{0});
+            }),
+            "");
+}
+
 TEST(HostileViews, ViewsOfOneCallAgree) {
   const auto f = table(64);
   std::vector<float> q = rk_test::random_vector<float>(3 * 64), k = rk_test::random_vector<float>(2 * 64);

@@ -349,9 +349,9 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
   const kernel::Angles& a = call.angles;
   const std::int64_t pairs = a.pairs;
   const std::int64_t tokens = call.tokens;
-  std::int64_t total_heads = 0;
-  for (int v = 0; v < call.views; ++v) total_heads += call.src[v].heads;
-  if (tokens <= 0 || total_heads <= 0 || pairs <= 0) return;
+  bool any_vector = false;
+  for (int v = 0; v < call.views; ++v) any_vector = any_vector || call.src[v].heads > 0;
+  if (tokens <= 0 || !any_vector || pairs <= 0) return;
 
   const bool expand = call.pairing == Pairing::interleaved;
   const std::int64_t chunk = pairs < kChunkPairs ? pairs : kChunkPairs;
@@ -405,7 +405,7 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
       for (std::int64_t t = 0; t < nt; ++t) {
         const std::int64_t tt = t0 + t;
         for (int v = 0; v < call.views; ++v) {
-          if (head_outer[v]) continue;
+          if (head_outer[v] || call.src[v].heads == 0) continue;
           const kernel::Heads<const S>& src = call.src[v];
           const kernel::Heads<D>& dst = call.dst[v];
           if (2 * pairs < src.head_dim && tt + 1 < tokens && p0 == 0) {
@@ -425,7 +425,7 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
     for (int v = 0; v < call.views; ++v) {
       const kernel::Heads<const S>& src = call.src[v];
       const kernel::Heads<D>& dst = call.dst[v];
-      if (static_cast<const void*>(src.data) == static_cast<const void*>(dst.data)) continue;
+      if (static_cast<const void*>(src.data) == static_cast<const void*>(dst.data) || src.heads == 0) continue;
       const std::int64_t end = off + 2 * pairs;
       for (std::int64_t t = t0; t < t0 + nt; ++t)
         for (std::int64_t h = 0; h < src.heads; ++h) {

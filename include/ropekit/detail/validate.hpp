@@ -304,8 +304,10 @@ inline ByteView bytes_of(const HeadsView<T>& v) {
   b.tokens = v.tokens;
   b.heads = v.heads;
   b.vector = v.head_dim * size;
-  b.token_stride = v.token_stride * size;
-  b.head_stride = v.head_stride * size;
+  // A stride along a dimension of one element is never used (and need not
+  // be small); the others are bounded by the validated extent.
+  b.token_stride = v.tokens > 1 ? v.token_stride * size : 0;
+  b.head_stride = v.heads > 1 ? v.head_stride * size : 0;
   b.extent = v.required_span_size() * size;
   return b;
 }
@@ -421,17 +423,21 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
   }
   if (!check_disjoint(function, src, dst, names, n)) return false;
   // With no vector to rotate the positions are never read: nothing to check.
-  std::int64_t heads = 0;
-  for (int v = 0; v < n; ++v) heads += src[v].heads;
-  if (!resolve_positions(function, positions, heads > 0 ? src[0].tokens : 0, max_inv, call.angles)) return false;
+  bool any_vector = false;
+  for (int v = 0; v < n; ++v) any_vector = any_vector || src[v].heads > 0;
+  if (!resolve_positions(function, positions, any_vector ? src[0].tokens : 0, max_inv, call.angles)) return false;
   call.pairing = pairing;
   call.tokens = src[0].tokens;
   call.rotary_offset = 0;
   call.views = n;
   for (int v = 0; v < n; ++v) {
-    call.src[v] = kernel::Heads<const S>{src[v].data, src[v].heads, src[v].head_dim, src[v].token_stride,
-                                         src[v].head_stride};
-    call.dst[v] = kernel::Heads<D>{dst[v].data, dst[v].heads, dst[v].head_dim, dst[v].token_stride, dst[v].head_stride};
+    // An empty view's strides are never used (and need not be sensible):
+    // the kernel sees zeros, so it forms no pointer from them.
+    const bool empty = src[v].heads == 0 || src[v].tokens == 0;
+    call.src[v] = kernel::Heads<const S>{src[v].data, src[v].heads, src[v].head_dim, empty ? 0 : src[v].token_stride,
+                                         empty ? 0 : src[v].head_stride};
+    call.dst[v] = kernel::Heads<D>{dst[v].data, dst[v].heads, dst[v].head_dim, empty ? 0 : dst[v].token_stride,
+                                   empty ? 0 : dst[v].head_stride};
   }
   return true;
 }
