@@ -7,6 +7,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "angles.hpp"
 #include "config.hpp"
@@ -14,6 +15,7 @@
 #include "detail/format.hpp"
 #include "detail/sincos.hpp"
 #include "frequencies.hpp"
+#include "multi_axis.hpp"
 
 ROPEKIT_INTRINSICS_BEGIN
 
@@ -26,12 +28,16 @@ namespace ropekit {
 /// PositionRange{0}, one row per token. The values are used as given (no
 /// attention factor is applied); the inverse direction applies the inverse of
 /// the 2x2 map, (c, -s) / (c^2 + s^2) (NaN where that map is singular).
+/// With several position axes (vLLM's multimodal cos_sin_cache), pair i of a
+/// token reads row positions[axis[i]].
 struct CosSinTable {
   const float* cos = nullptr;
   const float* sin = nullptr;
-  std::int64_t rows = 0;        ///< number of rows; positions must lie in [0, rows)
-  std::int64_t pairs = 0;       ///< rotary_dim / 2
-  std::int64_t row_stride = 0;  ///< elements between rows; 0 means `pairs`
+  std::int64_t rows = 0;               ///< number of rows; positions must lie in [0, rows)
+  std::int64_t pairs = 0;              ///< rotary_dim / 2
+  std::int64_t row_stride = 0;         ///< elements between rows; 0 means `pairs`
+  const std::uint8_t* axis = nullptr;  ///< position component of each pair (nullptr: one axis)
+  int n_axes = 1;                      ///< position components per token when axis is set
 
   /// Elements between rows: row_stride, or pairs when row_stride is 0.
   std::int64_t stride() const { return row_stride ? row_stride : pairs; }
@@ -56,6 +62,21 @@ class CosSinCache {
     build(freq, max_position, mode);
   }
 
+  /// The same for a table over several position axes (see AxisFrequencies):
+  /// row p holds pair j's cos and sin of p * inv_freq[j]; a token's pair j
+  /// reads the row of its position component axis[j].
+  ROPEKIT_ABI_KEYED
+  CosSinCache(const AxisFrequencies& freq, std::int64_t max_position, AngleMode mode = AngleMode::accurate) {
+    if (!validate(freq, "ropekit::CosSinCache")) return;
+    Frequencies f;
+    f.inv_freq = freq.inv_freq;
+    f.attention_factor = freq.attention_factor;
+    build(f, max_position, mode);
+    if (empty()) return;
+    axis_ = std::make_shared<const std::vector<std::uint8_t>>(freq.axis);
+    n_axes_ = freq.n_axes;
+  }
+
   /// Positions covered: [0, max_position()).
   std::int64_t max_position() const { return max_position_; }
   /// rotary_dim / 2.
@@ -70,12 +91,18 @@ class CosSinCache {
   const float* sin_row(std::int64_t position) const { return data_.get() + (max_position_ + position) * pairs_; }
   /// True when default-constructed or built from invalid arguments.
   bool empty() const { return max_position_ == 0; }
+  /// Position component of each pair (nullptr for a one-axis cache).
+  const std::uint8_t* axis() const { return axis_ ? axis_->data() : nullptr; }
+  /// Position components per token.
+  int n_axes() const { return n_axes_; }
 
  private:
   ROPEKIT_ABI_KEYED
   void build(const Frequencies& freq, std::int64_t max_position, AngleMode mode);
 
   std::shared_ptr<const float> data_;
+  std::shared_ptr<const std::vector<std::uint8_t>> axis_;
+  int n_axes_ = 1;
   std::int64_t max_position_ = 0;
   std::int64_t pairs_ = 0;
   float attention_factor_ = 1.0f;

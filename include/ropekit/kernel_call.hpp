@@ -24,17 +24,20 @@ enum class PositionKind : std::uint8_t {
   range,  ///< start + t
 };
 
-/// The positions of the call's tokens.
+/// The positions of the call's tokens: component a of token t.
 struct PositionStream {
   PositionKind kind = PositionKind::range;
   const void* data = nullptr;
-  std::int64_t start = 0;
+  std::int64_t start = 0;        ///< range: every component of token t is start + t
+  int n_axes = 1;                ///< components per token (1 to 4)
+  std::int64_t axis_stride = 0;  ///< elements between components
 };
 
 /// Where cos and sin come from.
 enum class AngleKind : std::uint8_t {
   frequencies,  ///< computed per token from inv_freq (accurate or float32-compatible angles)
   table,        ///< rows of a CosSinCache or of a caller's table, selected by position
+  select,       ///< one of several angle sources per token (see Selection)
 };
 
 /// The angle source of a call: which kind, and its data.
@@ -54,6 +57,15 @@ struct Angles {
   std::int64_t row_stride = 0;    ///< elements between rows
   float table_scale = 1.0f;       ///< multiplies cos and sin (a cache's attention factor or its inverse)
   bool exact_inverse = false;     ///< inverse as (c, -s) / (c^2 + s^2) (caller tables, which need not be unit)
+  // Several position axes: pair j reads component axis[j] (nullptr: component 0).
+  const std::uint8_t* axis = nullptr;
+  int n_axes = 1;               ///< position components the source reads
+  double max_inv_freq = 0;      ///< largest inv_freq (bounds the positions; validation only)
+  // AngleKind::select: token t uses sources[index[t]] (each of kind frequencies
+  // or table, with this call's pairs, direction and positions).
+  const Angles* sources = nullptr;
+  std::int64_t source_count = 0;
+  const std::int32_t* index = nullptr;
 };
 
 /// One strided set of (token, head) vectors.
@@ -69,10 +81,19 @@ struct Heads {
 /// Most views one call rotates with shared angles (Q and K).
 constexpr int kMaxViews = 2;
 
+/// A per-token scale of the first view (queries): token t's whole vector is
+/// multiplied by 1 + scale * ln(floor((p + offset) / interval) + 1), p its
+/// position (component 0). Llama 4's and Mistral 3's query temperature.
+struct QueryScale {
+  bool enabled = false;
+  double scale = 0.0, offset = 0.0, interval = 1.0;
+};
+
 /// A validated call: for each of `views` (src, dst) pairs, every (token,
 /// head) vector's channels [rotary_offset, rotary_offset + 2 * pairs) are
 /// rotated from src into dst (the same memory when in place), and when out
-/// of place the other channels are copied, converted to D.
+/// of place the other channels are copied, converted to D. With pairs = 0
+/// nothing is rotated (a query scale alone, for layers without RoPE).
 template <class S, class D>
 struct Call {
   Pairing pairing = Pairing::neox;
@@ -82,6 +103,7 @@ struct Call {
   Heads<const S> src[kMaxViews];
   Heads<D> dst[kMaxViews];
   Angles angles;
+  QueryScale query_scale;  ///< applies to view 0
 };
 
 }  // namespace kernel

@@ -32,6 +32,13 @@ struct PositionRange {
 /// instead of a read past the array). `with_bounds(min, max)` lets a caller
 /// who knows the smallest and largest position skip ropekit's pass over the
 /// array that checks them (tables are still never read outside their rows).
+///
+/// Several position axes per token (multimodal RoPE: temporal, height,
+/// width; 2-D vision RoPE: row, column) are given component-major with
+/// Positions::axes: axis a of token t is data[a * axis_stride + t], so vLLM's
+/// [3][tokens], llama.cpp's [4 * tokens] and a slice of Hugging Face's
+/// (3, batch, seq) tensor fit without copies. A PositionRange gives every
+/// axis the same position (text tokens of a multimodal model).
 class Positions {
  public:
   /// How the values are stored.
@@ -60,6 +67,17 @@ class Positions {
   Positions(const I (&array)[N])  // NOLINT(google-explicit-constructor)
       : kind_(kind_of<I>()), data_(array), count_(std::int64_t(N)) {}
 
+  /// `n_axes` (1 to 4) position components per token, `count` tokens:
+  /// component a of token t at data[a * axis_stride + t] (axis_stride
+  /// defaults to count, i.e. [n_axes][count]).
+  template <class I, class = std::enable_if_t<std::is_integral<I>::value>>
+  static Positions axes(const I* data, std::int64_t count, int n_axes, std::int64_t axis_stride = -1) {
+    Positions p(data, count);
+    p.n_axes_ = n_axes;
+    p.axis_stride_ = axis_stride < 0 ? count : axis_stride;
+    return p;
+  }
+
   /// The same positions, with the caller's promise that every one lies in
   /// [min, max]; ropekit then checks the bounds instead of every position.
   Positions with_bounds(std::int64_t min, std::int64_t max) const {
@@ -78,6 +96,10 @@ class Positions {
   std::int64_t count() const { return count_; }
   /// First position of a range.
   std::int64_t start() const { return start_; }
+  /// Position components per token (1 unless built with axes()).
+  int n_axes() const { return n_axes_; }
+  /// Elements between the components of one token.
+  std::int64_t axis_stride() const { return axis_stride_; }
   /// True when with_bounds gave bounds.
   bool bounded() const { return bounded_; }
   /// The promised bounds (meaningful when bounded()).
@@ -96,6 +118,8 @@ class Positions {
   const void* data_ = nullptr;
   std::int64_t count_ = -1;
   std::int64_t start_ = 0;
+  int n_axes_ = 1;
+  std::int64_t axis_stride_ = 0;
   bool bounded_ = false;
   std::int64_t min_ = 0;
   std::int64_t max_ = 0;

@@ -3,6 +3,7 @@
 #ifndef ROPEKIT_DETAIL_KERNEL_HPP
 #define ROPEKIT_DETAIL_KERNEL_HPP
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -39,17 +40,18 @@ constexpr std::int64_t kScratch = 2048;
 /// Most tokens whose coefficients are computed at once.
 constexpr std::int64_t kMaxBlockTokens = 16;
 
-/// Position of token t.
-inline std::int64_t position_at(const kernel::PositionStream& p, std::int64_t t) {
+/// Position component `axis` of token t.
+inline std::int64_t position_at(const kernel::PositionStream& p, std::int64_t t, int axis = 0) {
+  const std::int64_t i = axis * p.axis_stride + t;
   switch (p.kind) {
     case kernel::PositionKind::i64: {
       std::int64_t v;
-      std::memcpy(&v, static_cast<const char*>(p.data) + 8 * t, 8);
+      std::memcpy(&v, static_cast<const char*>(p.data) + 8 * i, 8);
       return v;
     }
     case kernel::PositionKind::i32: {
       std::int32_t v;
-      std::memcpy(&v, static_cast<const char*>(p.data) + 4 * t, 4);
+      std::memcpy(&v, static_cast<const char*>(p.data) + 4 * i, 4);
       return v;
     }
     default:
@@ -134,72 +136,127 @@ inline void put_row(const C* c, const C* s, std::int64_t n, bool expand, C* c_ro
   for (std::int64_t i = used; i < row_len; ++i) c_row[i] = s_row[i] = C(0);
 }
 
-/// Frequencies on the fly: cos and sin of position * inv_freq for each token,
-/// times the attention factor (forward) or its inverse with the sine negated.
-/// `inv` holds inv_freq[p0, p0 + n) widened to double, zero-padded to whole
-/// batches.
+/// sin and cos of pos[j] * inv[j] for each lane j (positions differing per
+/// lane: pairs of different axes in one batch), as sincos_position does for
+/// one position.
 template <class Isa, class C>
-inline void fill_from_frequencies(const kernel::Angles& a, const double* inv, std::int64_t t0, std::int64_t nt,
-                                  std::int64_t n, bool expand, C* cos_rows, C* sin_rows, std::int64_t row_len) {
+inline void sincos_lanes(const std::int64_t* pos, const double* inv, AngleMode mode, batch_t<Isa, double>& sin_out,
+                         batch_t<Isa, double>& cos_out) {
+  using B = batch_t<Isa, double>;
+  alignas(64) double hi[B::size], lo[B::size];
+  if (mode == AngleMode::float32_compatible) {
+    for (std::size_t j = 0; j < B::size; ++j) {
+      hi[j] = double(static_cast<float>(pos[j]) * static_cast<float>(inv[j]));
+      lo[j] = 0.0;
+    }
+    sincos_split<Isa, C>(B::load_aligned(hi), B::load_aligned(lo), sin_out, cos_out);
+    return;
+  }
+  for (std::size_t j = 0; j < B::size; ++j) {
+    const std::int64_t low = pos[j] & 0xffff;
+    hi[j] = double(pos[j] - low);
+    lo[j] = double(low);
+  }
+  const B v = B::load_unaligned(inv);
+  sincos_split<Isa, C>(B::load_aligned(hi) * v, B::load_aligned(lo) * v, sin_out, cos_out);
+}
+
+/// One token's coefficients for pairs [p0, p0 + n) from an on-the-fly source
+/// `s`: cos and sin of position * inv_freq, times the attention factor
+/// (forward) or its inverse with the sine negated. `inv` holds s.inv_freq[p0,
+/// p0 + n) widened to double, zero-padded to whole batches. With several
+/// axes, a batch whose pairs all read one axis takes the one-position path.
+template <class Isa, class C>
+inline void fill_token_frequencies(const kernel::Angles& s, bool inverse, const std::int64_t* position, const double* inv,
+                                   std::int64_t p0, std::int64_t n, C* c_out, C* s_out) {
   using BD = batch_t<Isa, double>;
   constexpr std::int64_t W = lanes<Isa, double>;
-  const BD cos_scale(a.scale), sin_scale(a.inverse ? -a.scale : a.scale);
-  alignas(64) C c_tmp[kChunkPairs + kMaxLanes];
-  alignas(64) C s_tmp[kChunkPairs + kMaxLanes];
-  for (std::int64_t t = 0; t < nt; ++t) {
-    const std::int64_t position = position_at(a.positions, t0 + t);
-    C* c_row = cos_rows + t * row_len;
-    C* s_row = sin_rows + t * row_len;
-    C* c_out = expand ? c_tmp : c_row;
-    C* s_out = expand ? s_tmp : s_row;
-    for (std::int64_t i = 0; i < n; i += W) {
-      BD sb, cb;
-      sincos_position<Isa, C>(position, inv + i, a.mode, sb, cb);
+  const double scale = inverse ? 1.0 / s.scale : s.scale;
+  const BD cos_scale(scale), sin_scale(inverse ? -scale : scale);
+  const bool unit = scale == 1.0;
+  for (std::int64_t i = 0; i < n; i += W) {
+    BD sb, cb;
+    const std::uint8_t* axis = s.axis != nullptr ? s.axis + p0 + i : nullptr;
+    std::int64_t lane_axis = axis != nullptr ? axis[0] : 0;
+    const std::int64_t last = n - i < W ? n - i : W;
+    if (axis != nullptr)
+      for (std::int64_t j = 1; j < last && lane_axis >= 0; ++j)
+        if (axis[j] != axis[0]) lane_axis = -1;
+    if (lane_axis >= 0) {
+      sincos_position<Isa, C>(position[lane_axis], inv + i, s.mode, sb, cb);
+    } else {
+      alignas(64) std::int64_t lane_pos[W];
+      for (std::int64_t j = 0; j < W; ++j) lane_pos[j] = position[j < last ? axis[j] : 0];
+      sincos_lanes<Isa, C>(lane_pos, inv + i, s.mode, sb, cb);
+    }
+    if (!unit || inverse) {
       cb = cb * cos_scale;
       sb = sb * sin_scale;
-      if constexpr (std::is_same<C, double>::value) {
-        cb.store_aligned(c_out + i);
-        sb.store_aligned(s_out + i);
-      } else {
-        store_as_float<Isa>(c_out + i, cb, Isa{});
-        store_as_float<Isa>(s_out + i, sb, Isa{});
-      }
     }
-    put_row(c_out, s_out, n, expand, c_row, s_row, row_len);
+    if constexpr (std::is_same<C, double>::value) {
+      cb.store_aligned(c_out + i);
+      sb.store_aligned(s_out + i);
+    } else {
+      store_as_float<Isa>(c_out + i, cb, Isa{});
+      store_as_float<Isa>(s_out + i, sb, Isa{});
+    }
   }
 }
 
-/// Table rows (a CosSinCache or a caller's table) selected by position:
-/// scaled by table_scale, or for a caller's table in the inverse direction
-/// the inverse of the 2x2 map, (c, -s) / (c^2 + s^2) (NaN when the map is
-/// singular or the entries are NaN).
+/// One token's coefficients from table rows (a CosSinCache or a caller's
+/// table) selected by position (per pair, with several axes): scaled by
+/// table_scale, or for a caller's table in the inverse direction the inverse
+/// of the 2x2 map, (c, -s) / (c^2 + s^2) (NaN when that map is singular or
+/// the entries are NaN).
 template <class C>
-inline void fill_from_table(const kernel::Angles& a, std::int64_t t0, std::int64_t nt, std::int64_t p0, std::int64_t n,
-                            bool expand, C* cos_rows, C* sin_rows, std::int64_t row_len) {
+inline void fill_token_table(const kernel::Angles& s, bool inverse, const std::int64_t* position, std::int64_t p0,
+                             std::int64_t n, C* c_out, C* s_out) {
+  const C scale = C(inverse ? 1.0f / s.table_scale : s.table_scale);
+  const C sin_scale = inverse ? -scale : scale;
+  // Validation keeps every row in [0, rows); stay inside the table anyway.
+  auto row_of = [&](std::int64_t p) { return p < 0 ? 0 : p >= s.rows ? s.rows - 1 : p; };
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t j = p0 + i;
+    const std::int64_t at = row_of(position[s.axis != nullptr ? s.axis[j] : 0]) * s.row_stride + j;
+    if (inverse && s.exact_inverse) {
+      const double c = s.cos[at], v = s.sin[at];
+      const double m = c * c + v * v;
+      c_out[i] = C(c / m);
+      s_out[i] = C(-v / m);
+    } else {
+      c_out[i] = C(s.cos[at]) * scale;
+      s_out[i] = C(s.sin[at]) * sin_scale;
+    }
+  }
+}
+
+/// Fills the coefficient rows of tokens [t0, t0 + nt) for pairs [p0, p0 +
+/// n) (see above). `inv` is the call's on-the-fly table widened to double
+/// (for AngleKind::frequencies); a selection widens each token's own.
+template <class Isa, class C>
+inline void fill_rows(const kernel::Angles& a, const double* inv, std::int64_t t0, std::int64_t nt, std::int64_t p0,
+                      std::int64_t n, bool expand, C* cos_rows, C* sin_rows, std::int64_t row_len) {
   alignas(64) C c_tmp[kChunkPairs + kMaxLanes];
   alignas(64) C s_tmp[kChunkPairs + kMaxLanes];
+  alignas(64) double own_inv[kChunkPairs + kMaxLanes];
+  std::int64_t position[4] = {0, 0, 0, 0};
   for (std::int64_t t = 0; t < nt; ++t) {
-    std::int64_t row = position_at(a.positions, t0 + t);
-    // Validation guarantees 0 <= row < rows; stay inside the table anyway.
-    row = row < 0 ? 0 : row >= a.rows ? a.rows - 1 : row;
-    const float* cr = a.cos + row * a.row_stride + p0;
-    const float* sr = a.sin + row * a.row_stride + p0;
+    for (int axis = 0; axis < a.positions.n_axes; ++axis) position[axis] = position_at(a.positions, t0 + t, axis);
+    const kernel::Angles& s = a.kind == kernel::AngleKind::select ? a.sources[a.index[t0 + t]] : a;
     C* c_row = cos_rows + t * row_len;
     C* s_row = sin_rows + t * row_len;
     C* c_out = expand ? c_tmp : c_row;
     C* s_out = expand ? s_tmp : s_row;
-    if (a.inverse && a.exact_inverse) {
-      for (std::int64_t i = 0; i < n; ++i) {
-        const double c = cr[i], s = sr[i];
-        const double m = c * c + s * s;
-        c_out[i] = C(c / m);
-        s_out[i] = C(-s / m);
+    if (s.kind == kernel::AngleKind::frequencies) {
+      const double* table_inv = inv;
+      if (a.kind == kernel::AngleKind::select) {
+        for (std::int64_t i = 0; i < n; ++i) own_inv[i] = double(s.inv_freq[p0 + i]);
+        for (std::int64_t i = n; i < padded_to_lanes(n); ++i) own_inv[i] = 0.0;
+        table_inv = own_inv;
       }
+      fill_token_frequencies<Isa, C>(s, a.inverse, position, table_inv, p0, n, c_out, s_out);
     } else {
-      const C scale = C(a.table_scale);
-      const C sin_scale = a.inverse ? -scale : scale;
-      for (std::int64_t i = 0; i < n; ++i) c_out[i] = C(cr[i]) * scale;
-      for (std::int64_t i = 0; i < n; ++i) s_out[i] = C(sr[i]) * sin_scale;
+      fill_token_table<C>(s, a.inverse, position, p0, n, c_out, s_out);
     }
     put_row(c_out, s_out, n, expand, c_row, s_row, row_len);
   }
@@ -210,13 +267,23 @@ inline void fill_from_table(const kernel::Angles& a, std::int64_t t0, std::int64
 // loaded before it is stored, and partial batches touch only their lanes.
 // ---------------------------------------------------------------------------
 
-/// Copies channels [0, m) converting S to D (out of place only).
+/// Copies channels [0, m) converting S to D and multiplying by `scale` (when
+/// not 1). In place (y == x) each batch is loaded before it is stored.
 template <class Isa, class C, class S, class D>
-inline void copy_channels(const S* x, D* y, std::int64_t m) {
+inline void copy_channels(const S* x, D* y, std::int64_t m, C scale) {
+  using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
+  const bool scaled = scale != C(1);
+  const B k(scale);
   std::int64_t j = 0;
-  for (; j + N <= m; j += N) store_whole<Isa, C>(y + j, load_whole<Isa, C>(x + j));
-  if (j < m) store_first<Isa, C>(y + j, load_first<Isa, C>(x + j, m - j), m - j);
+  for (; j + N <= m; j += N) {
+    const B v = load_whole<Isa, C>(x + j);
+    store_whole<Isa, C>(y + j, scaled ? v * k : v);
+  }
+  if (j < m) {
+    const B v = load_first<Isa, C>(x + j, m - j);
+    store_first<Isa, C>(y + j, scaled ? v * k : v, m - j);
+  }
 }
 
 /// Batches of coefficients held in registers while they are applied to every
@@ -231,6 +298,7 @@ struct VectorRun {
   const S* x;
   D* y;
   std::int64_t x_step, y_step, count;
+  double scale;  ///< multiplies the rotated vectors (the query scale; 1 otherwise)
 };
 
 /// Rotate-half pairs [p0, p0 + n) of every vector of a run (pairs `half`
@@ -243,10 +311,13 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   constexpr std::int64_t K = kHeldBatches<Isa>;
+  const bool scaled = run.scale != 1.0;
+  const B m(C(run.scale));
+  auto coefficient = [&](const C* p) { return scaled ? B::load_aligned(p) * m : B::load_aligned(p); };
   std::int64_t i = 0;
   for (; i + K * N <= n; i += K * N) {
     B cc[K], ss[K];
-    for (std::int64_t k = 0; k < K; ++k) cc[k] = B::load_aligned(c + i + k * N), ss[k] = B::load_aligned(s + i + k * N);
+    for (std::int64_t k = 0; k < K; ++k) cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N);
     for (std::int64_t j = 0; j < run.count; ++j) {
       const S* x1 = run.x + j * run.x_step + p0 + i;
       D* y1 = run.y + j * run.y_step + p0 + i;
@@ -259,7 +330,7 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
     }
   }
   for (; i + N <= n; i += N) {
-    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    const B cc = coefficient(c + i), ss = coefficient(s + i);
     for (std::int64_t j = 0; j < run.count; ++j) {
       const S* x1 = run.x + j * run.x_step + p0 + i;
       D* y1 = run.y + j * run.y_step + p0 + i;
@@ -270,15 +341,15 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
     }
   }
   if (i < n) {
-    const std::int64_t m = n - i;
-    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    const std::int64_t r = n - i;
+    const B cc = coefficient(c + i), ss = coefficient(s + i);
     for (std::int64_t j = 0; j < run.count; ++j) {
       const S* x1 = run.x + j * run.x_step + p0 + i;
       D* y1 = run.y + j * run.y_step + p0 + i;
-      const B a = load_first<Isa, C>(x1, m);
-      const B b = load_first<Isa, C>(x1 + half, m);
-      store_first<Isa, C>(y1, xsimd::fms(a, cc, b * ss), m);
-      store_first<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), m);
+      const B a = load_first<Isa, C>(x1, r);
+      const B b = load_first<Isa, C>(x1 + half, r);
+      store_first<Isa, C>(y1, xsimd::fms(a, cc, b * ss), r);
+      store_first<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), r);
     }
   }
 }
@@ -292,10 +363,13 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
   constexpr std::int64_t N = lanes<Isa, C>;
   constexpr std::int64_t K = kHeldBatches<Isa>;
   const std::int64_t m = 2 * n;
+  const bool scaled = run.scale != 1.0;
+  const B factor(C(run.scale));
+  auto coefficient = [&](const C* p) { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
   std::int64_t i = 0;
   for (; i + K * N <= m; i += K * N) {
     B cc[K], ss[K];
-    for (std::int64_t k = 0; k < K; ++k) cc[k] = B::load_aligned(c + i + k * N), ss[k] = B::load_aligned(s + i + k * N);
+    for (std::int64_t k = 0; k < K; ++k) cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N);
     for (std::int64_t j = 0; j < run.count; ++j) {
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
@@ -306,7 +380,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
     }
   }
   for (; i + N <= m; i += N) {
-    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    const B cc = coefficient(c + i), ss = coefficient(s + i);
     for (std::int64_t j = 0; j < run.count; ++j) {
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
@@ -316,7 +390,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
   }
   if (i < m) {
     const std::int64_t r = m - i;
-    const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+    const B cc = coefficient(c + i), ss = coefficient(s + i);
     for (std::int64_t j = 0; j < run.count; ++j) {
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
@@ -337,11 +411,19 @@ inline void rotate_run(Pairing pairing, const VectorRun<S, D>& run, std::int64_t
   }
 }
 
+/// The query scale of a token at `position`: 1 + scale * ln(floor((position +
+/// offset) / interval) + 1) (validated finite).
+inline double query_factor(const kernel::QueryScale& q, std::int64_t position) {
+  return 1.0 + q.scale * std::log(std::floor((double(position) + q.offset) / q.interval) + 1.0);
+}
+
 /// The kernel: rotates every view of a validated call. Tokens go in blocks:
 /// the angle source fills the coefficient rows of a block once, and every
 /// head of every view uses them; a view whose heads are farther apart than
 /// its tokens (head-major) is walked head by head within the block, so each
-/// head's memory is read as one stream. Neither allocates nor throws.
+/// head's memory is read as one stream. Channels outside the rotated slice
+/// are copied when out of place, and scaled with the query scale. Neither
+/// allocates nor throws.
 template <class Isa, class S, class D>
 inline void rotate_call(const kernel::Call<S, D>& call) {
   static_assert(isa::compiled<Isa>, "this instruction set is not enabled by the compiler flags of this translation unit");
@@ -349,19 +431,21 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
   const kernel::Angles& a = call.angles;
   const std::int64_t pairs = a.pairs;
   const std::int64_t tokens = call.tokens;
+  const kernel::QueryScale& qs = call.query_scale;
   bool any_vector = false;
   for (int v = 0; v < call.views; ++v) any_vector = any_vector || call.src[v].heads > 0;
-  if (tokens <= 0 || !any_vector || pairs <= 0) return;
+  if (tokens <= 0 || !any_vector || (pairs <= 0 && !qs.enabled)) return;
 
   const bool expand = call.pairing == Pairing::interleaved;
   const std::int64_t chunk = pairs < kChunkPairs ? pairs : kChunkPairs;
   const std::int64_t row_len = padded_to_lanes(expand ? 2 * chunk : chunk);
-  std::int64_t block = kScratch / row_len;
+  std::int64_t block = row_len > 0 ? kScratch / row_len : kMaxBlockTokens;
   block = block < 1 ? 1 : block > kMaxBlockTokens ? kMaxBlockTokens : block;
 
   alignas(64) C cos_rows[kScratch];
   alignas(64) C sin_rows[kScratch];
   alignas(64) double inv[kChunkPairs + kMaxLanes];
+  double factor[kMaxBlockTokens];
   const bool on_the_fly = a.kind == kernel::AngleKind::frequencies;
   auto widen_inv = [&](std::int64_t p0, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) inv[i] = double(a.inv_freq[p0 + i]);
@@ -370,10 +454,11 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
   if (on_the_fly && pairs <= kChunkPairs) widen_inv(0, pairs);
 
   bool head_outer[kernel::kMaxViews] = {};
-  bool out_of_place = false;
+  bool touch_rest[kernel::kMaxViews] = {};
   for (int v = 0; v < call.views; ++v) {
     head_outer[v] = tokens > 1 && call.src[v].heads > 1 && call.src[v].head_stride > call.src[v].token_stride;
-    out_of_place = out_of_place || static_cast<const void*>(call.src[v].data) != static_cast<const void*>(call.dst[v].data);
+    const bool in_place = static_cast<const void*>(call.src[v].data) == static_cast<const void*>(call.dst[v].data);
+    touch_rest[v] = call.src[v].heads > 0 && (!in_place || (v == 0 && qs.enabled));
   }
   const std::int64_t off = call.rotary_offset;
   // With partial rotary only part of each head is touched, a pattern hardware
@@ -382,14 +467,12 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
 
   for (std::int64_t t0 = 0; t0 < tokens; t0 += block) {
     const std::int64_t nt = tokens - t0 < block ? tokens - t0 : block;
+    for (std::int64_t t = 0; t < nt; ++t)
+      factor[t] = qs.enabled ? query_factor(qs, position_at(a.positions, t0 + t)) : 1.0;
     for (std::int64_t p0 = 0; p0 < pairs; p0 += chunk) {
       const std::int64_t n = pairs - p0 < chunk ? pairs - p0 : chunk;
-      if (on_the_fly) {
-        if (pairs > kChunkPairs) widen_inv(p0, n);
-        fill_from_frequencies<Isa, C>(a, inv, t0, nt, n, expand, cos_rows, sin_rows, row_len);
-      } else {
-        fill_from_table<C>(a, t0, nt, p0, n, expand, cos_rows, sin_rows, row_len);
-      }
+      if (on_the_fly && pairs > kChunkPairs) widen_inv(p0, n);
+      fill_rows<Isa, C>(a, inv, t0, nt, p0, n, expand, cos_rows, sin_rows, row_len);
       for (int v = 0; v < call.views; ++v) {
         if (!head_outer[v]) continue;
         const kernel::Heads<const S>& src = call.src[v];
@@ -398,7 +481,8 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
           for (std::int64_t t = 0; t < nt; ++t) {
             const std::int64_t tt = t0 + t;
             const VectorRun<S, D> run{src.data + tt * src.token_stride + h * src.head_stride + off,
-                                      dst.data + tt * dst.token_stride + h * dst.head_stride + off, 0, 0, 1};
+                                      dst.data + tt * dst.token_stride + h * dst.head_stride + off, 0, 0, 1,
+                                      v == 0 ? factor[t] : 1.0};
             rotate_run<Isa, C>(call.pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
           }
       }
@@ -416,24 +500,27 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
             }
           }
           const VectorRun<S, D> run{src.data + tt * src.token_stride + off, dst.data + tt * dst.token_stride + off,
-                                    src.head_stride, dst.head_stride, src.heads};
+                                    src.head_stride, dst.head_stride, src.heads, v == 0 ? factor[t] : 1.0};
           rotate_run<Isa, C>(call.pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
         }
       }
     }
-    if (!out_of_place) continue;
+    // Channels outside the rotated slice: copied out of place, and scaled
+    // for the queries.
+    const std::int64_t end = off + 2 * pairs;
     for (int v = 0; v < call.views; ++v) {
+      if (!touch_rest[v]) continue;
       const kernel::Heads<const S>& src = call.src[v];
       const kernel::Heads<D>& dst = call.dst[v];
-      if (static_cast<const void*>(src.data) == static_cast<const void*>(dst.data) || src.heads == 0) continue;
-      const std::int64_t end = off + 2 * pairs;
-      for (std::int64_t t = t0; t < t0 + nt; ++t)
+      for (std::int64_t t = t0; t < t0 + nt; ++t) {
+        const C m = C(v == 0 ? factor[t - t0] : 1.0);
         for (std::int64_t h = 0; h < src.heads; ++h) {
           const S* x = src.data + t * src.token_stride + h * src.head_stride;
           D* y = dst.data + t * dst.token_stride + h * dst.head_stride;
-          if (off > 0) copy_channels<Isa, C>(x, y, off);
-          if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end);
+          if (off > 0) copy_channels<Isa, C>(x, y, off, m);
+          if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end, m);
         }
+      }
     }
   }
 }

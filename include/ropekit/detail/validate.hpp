@@ -15,6 +15,9 @@
 #include "../frequencies.hpp"
 #include "../kernel_call.hpp"
 #include "../positions.hpp"
+#include "../query_scale.hpp"
+#include "../angle_set.hpp"
+#include "../multi_axis.hpp"
 #include "../views.hpp"
 #include "checked.hpp"
 #include "format.hpp"
@@ -32,6 +35,14 @@ struct ApplyOptions {
   /// Naming it with a CosSinCache or a CosSinTable is an error: a cache fixes
   /// its mode when it is built, a caller's table holds its own values.
   std::optional<AngleMode> angle_mode;
+  /// First rotated channel of each head: the rotated slice is channels
+  /// [rotary_offset, rotary_offset + rotary_dim) (DeepSeek's and GLM's MLA
+  /// put the RoPE part after the rest: head_dim - 64). The other channels are
+  /// untouched in place and copied out of place.
+  std::int64_t rotary_offset = 0;
+  /// A per-token scale of the queries (the first view of a call; the whole
+  /// vector, rotated slice and the rest), see PositionQueryScale.
+  std::optional<PositionQueryScale> query_scale;
 };
 
 inline namespace ROPEKIT_ABI_NAMESPACE {
@@ -54,19 +65,19 @@ inline bool check_enums(const char* function, Pairing pairing, const ApplyOption
 }
 
 // ---------------------------------------------------------------------------
-// Angle sources: each validates itself and describes itself for the kernel.
-// `max_inv` receives the largest inv_freq (0 for tables), which bounds the
-// positions the accurate angles support.
+// Angle sources: each validates itself and describes itself for the kernel
+// (forward scales, and the largest inv_freq, which bounds the positions the
+// accurate angles support).
 // ---------------------------------------------------------------------------
 
 /// One pass over a table's bits: true when every inv_freq is finite and >= 0
 /// (for those, the order of the bit patterns is the order of the values, so
 /// the largest pattern is the largest value) and the attention factor is
 /// finite and > 0. Vectorizes; the detailed report is validate()'s.
-inline bool quick_table_check(const Frequencies& f, double& max_inv) {
-  const std::size_t n = f.inv_freq.size();
+inline bool quick_table_check(const std::vector<float>& inv_freq, float attention_factor, double& max_inv) {
+  const std::size_t n = inv_freq.size();
   if (n == 0) return false;
-  const float* v = f.inv_freq.data();
+  const float* v = inv_freq.data();
   std::uint32_t largest = 0;
   for (std::size_t i = 0; i < n; ++i) {
     std::uint32_t bits;
@@ -74,55 +85,51 @@ inline bool quick_table_check(const Frequencies& f, double& max_inv) {
     largest = bits > largest ? bits : largest;
   }
   if (largest >= 0x7f800000u) return false;  // inf, NaN or a sign bit
-  if (!is_positive_finite(f.attention_factor)) return false;
+  if (!is_positive_finite(attention_factor)) return false;
   float m;
   std::memcpy(&m, &largest, 4);
   max_inv = double(m);
   return true;
 }
 
-inline bool resolve_angles(const char* function, const Frequencies& f, const ApplyOptions& o, kernel::Angles& a,
-                           double& max_inv) {
-  if (!quick_table_check(f, max_inv)) {
+inline bool no_angle_mode(const char* function, const ApplyOptions& o, const char* source) {
+  if (!o.angle_mode) return true;
+  return fail(function, "options.angle_mode", int(*o.angle_mode),
+              ("must be unset with a " + std::string(source) +
+               " (a cache fixes its angle mode when it is built; a caller's table holds its own values)")
+                  .c_str()),
+         false;
+}
+
+inline bool resolve_angles(const char* function, const Frequencies& f, const ApplyOptions& o, kernel::Angles& a) {
+  double max_inv = 0;
+  if (!quick_table_check(f.inv_freq, f.attention_factor, max_inv)) {
     if (!validate(f, function)) return false;
     max_inv = max_inv_freq(f);
   }
-  a.kind = kernel::AngleKind::frequencies;
-  a.pairs = std::int64_t(f.inv_freq.size());
-  a.inverse = o.direction == Direction::inverse;
-  a.inv_freq = f.inv_freq.data();
-  a.scale = a.inverse ? 1.0 / double(f.attention_factor) : double(f.attention_factor);
+  a = describe(f);
+  a.max_inv_freq = max_inv;
   a.mode = o.angle_mode.value_or(AngleMode::accurate);
   return true;
 }
 
-inline bool resolve_angles(const char* function, const CosSinCache& c, const ApplyOptions& o, kernel::Angles& a,
-                           double& max_inv) {
-  if (o.angle_mode)
-    return fail(function, "options.angle_mode", int(*o.angle_mode),
-                "must be unset with a CosSinCache (the cache fixed its angle mode when it was built)"),
-           false;
-  if (c.empty())
-    return fail(function, "cache.max_position()", c.max_position(), "must be >= 1 (the cache is empty)"), false;
-  a.kind = kernel::AngleKind::table;
-  a.pairs = c.pairs();
-  a.inverse = o.direction == Direction::inverse;
-  a.cos = c.cos_row(0);
-  a.sin = c.sin_row(0);
-  a.rows = c.max_position();
-  a.row_stride = c.pairs();
-  a.table_scale = a.inverse ? 1.0f / c.attention_factor() : c.attention_factor();
-  a.exact_inverse = false;
-  max_inv = 0;
+inline bool resolve_angles(const char* function, const AxisFrequencies& f, const ApplyOptions& o, kernel::Angles& a) {
+  if (!validate(f, function)) return false;
+  a = describe(f);
+  a.mode = o.angle_mode.value_or(AngleMode::accurate);
   return true;
 }
 
-inline bool resolve_angles(const char* function, const CosSinTable& t, const ApplyOptions& o, kernel::Angles& a,
-                           double& max_inv) {
-  if (o.angle_mode)
-    return fail(function, "options.angle_mode", int(*o.angle_mode),
-                "must be unset with a CosSinTable (the table holds its own values)"),
-           false;
+inline bool resolve_angles(const char* function, const CosSinCache& c, const ApplyOptions& o, kernel::Angles& a) {
+  if (!no_angle_mode(function, o, "CosSinCache")) return false;
+  if (c.empty())
+    return fail(function, "cache.max_position()", c.max_position(), "must be >= 1 (the cache is empty)"), false;
+  a = describe(c);
+  return true;
+}
+
+inline bool resolve_angles(const char* function, const CosSinTable& t, const ApplyOptions& o, kernel::Angles& a) {
+  if (!no_angle_mode(function, o, "CosSinTable")) return false;
   if (t.pairs <= 0) return fail(function, "table.pairs", t.pairs, "must be > 0"), false;
   if (t.rows <= 0) return fail(function, "table.rows", t.rows, "must be > 0"), false;
   if (t.row_stride != 0 && t.row_stride < t.pairs)
@@ -139,16 +146,48 @@ inline bool resolve_angles(const char* function, const CosSinTable& t, const App
     return fail(function, "table.row_stride", t.stride(),
                 ("times table.rows = " + std::to_string(t.rows) + " exceeds the address space").c_str()),
            false;
+  if (t.axis != nullptr) {
+    if (t.n_axes < 1 || t.n_axes > kMaxAxes) return fail(function, "table.n_axes", t.n_axes, "must be in [1, 4]"), false;
+    for (std::int64_t j = 0; j < t.pairs; ++j)
+      if (t.axis[j] >= t.n_axes)
+        return fail(function, ("table.axis[" + std::to_string(j) + "]").c_str(), int(t.axis[j]),
+                    ("must be < table.n_axes = " + std::to_string(t.n_axes)).c_str()),
+               false;
+  } else if (t.n_axes != 1) {
+    return fail(function, "table.n_axes", t.n_axes, "must be 1 when table.axis is null"), false;
+  }
+  a = kernel::Angles{};
   a.kind = kernel::AngleKind::table;
   a.pairs = t.pairs;
-  a.inverse = o.direction == Direction::inverse;
   a.cos = t.cos;
   a.sin = t.sin;
   a.rows = t.rows;
   a.row_stride = t.stride();
   a.table_scale = 1.0f;
   a.exact_inverse = true;
-  max_inv = 0;
+  a.axis = t.axis;
+  a.n_axes = t.axis != nullptr ? t.n_axes : 1;
+  return true;
+}
+
+inline bool resolve_angles(const char* function, const AngleSet::PerToken& choice, const ApplyOptions& o,
+                           kernel::Angles& a) {
+  if (choice.set == nullptr || choice.set->size() == 0)
+    return fail(function, "angles.set->size()", choice.set ? choice.set->size() : 0,
+                "must be >= 1 (an empty or invalid AngleSet)"),
+           false;
+  const kernel::Angles* sources = choice.set->sources();
+  for (std::int64_t i = 0; i < choice.set->size(); ++i)
+    if (sources[i].kind == kernel::AngleKind::table && o.angle_mode && !no_angle_mode(function, o, "CosSinCache"))
+      return false;
+  a = kernel::Angles{};
+  a.kind = kernel::AngleKind::select;
+  a.pairs = choice.set->pairs();
+  a.n_axes = sources[0].n_axes;
+  a.sources = sources;
+  a.source_count = choice.set->size();
+  a.index = choice.index;
+  a.mode = o.angle_mode.value_or(AngleMode::accurate);
   return true;
 }
 
@@ -156,12 +195,28 @@ inline bool resolve_angles(const char* function, const CosSinTable& t, const App
 // Positions.
 // ---------------------------------------------------------------------------
 
-/// Checks the positions against the call: their count, and the range of each
-/// (table rows, or the accurate range of on-the-fly angles, see AngleMode):
-/// one pass over the array unless the caller gave bounds, or the range check
-/// can not fail (int32 positions with inv_freq <= pi/2).
-inline bool resolve_positions(const char* function, const Positions& p, std::int64_t tokens, double max_inv,
-                              kernel::Angles& a) {
+/// The range a position may take for a source: the rows of a table, or the
+/// accurate range of on-the-fly angles (|position| <= 2^31 and |position *
+/// inv_freq| <= 2^31 pi/2, see AngleMode).
+inline void position_range(const kernel::Angles& s, std::int64_t& lo, std::int64_t& hi, const char*& what) {
+  if (s.kind == kernel::AngleKind::table) {
+    lo = 0;
+    hi = s.rows - 1;
+    what = "the rows of the cos/sin table";
+    return;
+  }
+  hi = kMaxPosition;
+  if (s.max_inv_freq > 0 && double(hi) * s.max_inv_freq > kMaxExactAngle)
+    hi = std::int64_t(kMaxExactAngle / s.max_inv_freq);
+  lo = -hi;
+  what = "the accurate range of angles (|position| <= 2^31 and |position * inv_freq| <= 2^31 pi/2)";
+}
+
+/// Checks the positions against the call: their count and axes, and the
+/// range of each (per source, see position_range): one pass over the array
+/// unless the caller gave bounds, or the check can not fail (int32
+/// positions with inv_freq <= pi/2).
+inline bool resolve_positions(const char* function, const Positions& p, std::int64_t tokens, kernel::Angles& a) {
   kernel::PositionStream& s = a.positions;
   switch (p.kind()) {
     case Positions::Kind::i64:
@@ -178,6 +233,15 @@ inline bool resolve_positions(const char* function, const Positions& p, std::int
   }
   s.data = p.data();
   s.start = p.start();
+  s.n_axes = p.n_axes();
+  s.axis_stride = p.axis_stride();
+  if (p.n_axes() < 1 || p.n_axes() > kMaxAxes)
+    return fail(function, "positions.n_axes()", p.n_axes(), "must be in [1, 4]"), false;
+  if (p.n_axes() != a.n_axes && !(s.kind == kernel::PositionKind::range && p.n_axes() == 1))
+    return fail(function, "positions.n_axes()", p.n_axes(),
+                ("must equal the position axes the angle source reads, " + std::to_string(a.n_axes)).c_str()),
+           false;
+  if (s.kind == kernel::PositionKind::range) s.n_axes = a.n_axes;  // every axis start + t
   if (tokens == 0) return true;
   if (s.kind != kernel::PositionKind::range && s.data == nullptr)
     return fail(function, "positions", std::string("nullptr"), "must point to one position per token"), false;
@@ -185,44 +249,70 @@ inline bool resolve_positions(const char* function, const Positions& p, std::int
     return fail(function, "positions.count()", p.count(),
                 ("must equal the number of tokens, " + std::to_string(tokens)).c_str()),
            false;
-  // The range a position may take.
-  std::int64_t lo, hi;
-  const char* what;
-  if (a.kind == kernel::AngleKind::table) {
-    lo = 0;
-    hi = a.rows - 1;
-    what = "the rows of the cos/sin table";
-  } else {
-    hi = kMaxPosition;
-    if (max_inv > 0 && double(hi) * max_inv > kMaxExactAngle) hi = std::int64_t(kMaxExactAngle / max_inv);
-    lo = -hi;
-    what = "the accurate range of angles (|position| <= 2^31 and |position * inv_freq| <= 2^31 pi/2)";
+  if (s.kind != kernel::PositionKind::range && s.n_axes > 1 && s.axis_stride < 0)
+    return fail(function, "positions.axis_stride()", s.axis_stride, "must be >= 0"), false;
+  if (a.kind == kernel::AngleKind::select) {
+    if (a.index == nullptr)
+      return fail(function, "angles.index", std::string("nullptr"), "must point to one source index per token"), false;
   }
-  auto out_of_range = [&](const std::string& name, std::int64_t value) {
+  auto name_of = [&](std::int64_t t, int axis) {
+    std::string n = "positions[" + std::to_string(t) + "]";
+    if (s.n_axes > 1) n = "positions axis " + std::to_string(axis) + " [" + std::to_string(t) + "]";
+    return n;
+  };
+  auto out_of_range = [&](const std::string& name, std::int64_t value, std::int64_t lo, std::int64_t hi,
+                          const char* what) {
     fail(function, name.c_str(), value,
          ("is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "], " + what).c_str());
     return false;
   };
+  if (a.kind == kernel::AngleKind::select) {
+    for (std::int64_t t = 0; t < tokens; ++t) {
+      const std::int32_t i = a.index[t];
+      if (i < 0 || i >= a.source_count)
+        return fail(function, ("angles.index[" + std::to_string(t) + "]").c_str(), i,
+                    ("must be in [0, " + std::to_string(a.source_count) + ")").c_str()),
+               false;
+      std::int64_t lo, hi;
+      const char* what;
+      position_range(a.sources[i], lo, hi, what);
+      for (int axis = 0; axis < s.n_axes; ++axis) {
+        std::int64_t v;
+        if (s.kind == kernel::PositionKind::range) {
+          if (!checked_add(s.start, t, v))
+            return fail(function, "positions.start()", s.start, "plus the token index overflows int64"), false;
+        } else {
+          v = position_at(s, t, axis);
+        }
+        if (v < lo || v > hi) return out_of_range(name_of(t, axis), v, lo, hi, what);
+      }
+    }
+    return true;
+  }
+  std::int64_t lo, hi;
+  const char* what;
+  position_range(a, lo, hi, what);
   if (s.kind == kernel::PositionKind::range) {
     std::int64_t last;
     if (!checked_add(s.start, tokens - 1, last))
       return fail(function, "positions.start()", s.start,
                   ("plus the number of tokens, " + std::to_string(tokens) + ", overflows int64").c_str()),
              false;
-    if (s.start < lo || s.start > hi) return out_of_range("positions.start()", s.start);
-    if (last > hi) return out_of_range("positions.start() + tokens - 1", last);
+    if (s.start < lo || s.start > hi) return out_of_range("positions.start()", s.start, lo, hi, what);
+    if (last > hi) return out_of_range("positions.start() + tokens - 1", last, lo, hi, what);
     return true;
   }
   if (p.bounded()) {
-    if (p.min() < lo) return out_of_range("positions.min()", p.min());
-    if (p.max() > hi) return out_of_range("positions.max()", p.max());
+    if (p.min() < lo) return out_of_range("positions.min()", p.min(), lo, hi, what);
+    if (p.max() > hi) return out_of_range("positions.max()", p.max(), lo, hi, what);
     return true;
   }
   if (s.kind == kernel::PositionKind::i32 && lo <= -kMaxPosition && hi >= kMaxPosition - 1) return true;
-  for (std::int64_t t = 0; t < tokens; ++t) {
-    const std::int64_t v = position_at(s, t);
-    if (v < lo || v > hi) return out_of_range("positions[" + std::to_string(t) + "]", v);
-  }
+  for (int axis = 0; axis < s.n_axes; ++axis)
+    for (std::int64_t t = 0; t < tokens; ++t) {
+      const std::int64_t v = position_at(s, t, axis);
+      if (v < lo || v > hi) return out_of_range(name_of(t, axis), v, lo, hi, what);
+    }
   return true;
 }
 
@@ -397,17 +487,49 @@ inline bool check_disjoint(const char* function, const HeadsView<const S>* src, 
 
 /// Validates every argument of a rotation call and fills `call`. Reports the
 /// first problem (naming the argument and its value) and returns false.
+/// Checks a query scale: every field finite, interval > 0.
+inline bool check_query_scale(const char* function, const PositionQueryScale& q) {
+  if (!is_finite(q.scale)) return fail(function, "options.query_scale->scale", q.scale, "must be finite"), false;
+  if (!is_finite(q.offset)) return fail(function, "options.query_scale->offset", q.offset, "must be finite"), false;
+  if (!is_positive_finite(q.interval))
+    return fail(function, "options.query_scale->interval", q.interval, "must be finite and > 0"), false;
+  return true;
+}
+
+/// Checks that the query factor of every token (component 0 of its
+/// position) is a finite number: floor((p + offset) / interval) + 1 > 0.
+inline bool check_query_positions(const char* function, const kernel::QueryScale& q, const kernel::PositionStream& s,
+                                  std::int64_t tokens) {
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const std::int64_t p = position_at(s, t);
+    const double inner = std::floor((double(p) + q.offset) / q.interval) + 1.0;
+    if (!(inner > 0) || !is_finite(1.0 + q.scale * std::log(inner)))
+      return fail(function, ("positions[" + std::to_string(t) + "]").c_str(), p,
+                  "gives floor((position + offset) / interval) + 1 <= 0: the query scale's logarithm is undefined"),
+             false;
+  }
+  return true;
+}
+
+/// Validates every argument of a rotation call and fills `call`. Reports the
+/// first problem (naming the argument and its value) and returns false.
 template <class S, class D, class Angles>
 inline bool prepare_call(const char* function, Pairing pairing, const Angles& angles, const HeadsView<const S>* src,
                          const HeadsView<D>* dst, const char* const* names, int n, const Positions& positions,
                          const ApplyOptions& options, kernel::Call<S, D>& call) {
   if (!check_enums(function, pairing, options)) return false;
-  double max_inv = 0;
-  if (!resolve_angles(function, angles, options, call.angles, max_inv)) return false;
-  const std::int64_t rotary_dim = 2 * call.angles.pairs;
+  if (!resolve_angles(function, angles, options, call.angles)) return false;
+  call.angles.inverse = options.direction == Direction::inverse;
+  if (options.rotary_offset < 0)
+    return fail(function, "options.rotary_offset", options.rotary_offset, "must be >= 0"), false;
+  if (options.query_scale && !check_query_scale(function, *options.query_scale)) return false;
+  std::int64_t needed = 0;
+  if (!checked_add(options.rotary_offset, 2 * call.angles.pairs, needed))
+    return fail(function, "options.rotary_offset", options.rotary_offset, "plus rotary_dim overflows int64"), false;
+  const char* needed_name = options.rotary_offset > 0 ? "rotary_offset + rotary_dim" : "rotary_dim";
   for (int v = 0; v < n; ++v) {
-    if (!check_view(function, names[2 * v], src[v], rotary_dim, "rotary_dim")) return false;
-    if (!check_view(function, names[2 * v + 1], dst[v], rotary_dim, "rotary_dim")) return false;
+    if (!check_view(function, names[2 * v], src[v], needed, needed_name)) return false;
+    if (!check_view(function, names[2 * v + 1], dst[v], needed, needed_name)) return false;
     auto mismatch = [&](const char* member, std::int64_t got, int other, std::int64_t want) {
       fail(function, field(names[2 * v + 1], member).c_str(), got,
            ("must equal " + field(names[2 * other], member) + " = " + std::to_string(want)).c_str());
@@ -425,10 +547,16 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
   // With no vector to rotate the positions are never read: nothing to check.
   bool any_vector = false;
   for (int v = 0; v < n; ++v) any_vector = any_vector || src[v].heads > 0;
-  if (!resolve_positions(function, positions, any_vector ? src[0].tokens : 0, max_inv, call.angles)) return false;
+  const std::int64_t used_tokens = any_vector ? src[0].tokens : 0;
+  if (!resolve_positions(function, positions, used_tokens, call.angles)) return false;
+  if (options.query_scale) {
+    call.query_scale = kernel::QueryScale{true, options.query_scale->scale, options.query_scale->offset,
+                                          options.query_scale->interval};
+    if (!check_query_positions(function, call.query_scale, call.angles.positions, used_tokens)) return false;
+  }
   call.pairing = pairing;
   call.tokens = src[0].tokens;
-  call.rotary_offset = 0;
+  call.rotary_offset = options.rotary_offset;
   call.views = n;
   for (int v = 0; v < n; ++v) {
     // An empty view's strides are never used (and need not be sensible):
