@@ -67,12 +67,16 @@ inline void apply_views(const char* function, Pairing pairing, const Angles& ang
 /// Rotates x in place: pair i of token t turns by positions[t] * inv_freq[i]
 /// (pairs per `pairing`), cos and sin scaled by the attention factor; the
 /// inverse direction turns back and divides it out. `angles` is a Frequencies
-/// table (cos/sin computed on the fly once per token, shared by all heads), a
-/// CosSinCache, or a caller's CosSinTable (positions select rows).
+/// table (cos/sin computed on the fly once per token, shared by all heads), an
+/// AxisFrequencies table (several position axes: pair i reads component
+/// axis[i] of the token's position), a CosSinCache, a caller's CosSinTable
+/// (positions select rows), or AngleSet::per_token (a source per token).
 /// `positions`: see Positions (an array of int32/int64 with its count, a
-/// vector, or a PositionRange). rotary_dim = 2 * pairs <= head_dim; the other
-/// channels are untouched. Arch is a tag of ropekit::isa (or the matching
-/// xsimd architecture), or auto_arch (the default; see auto_arch).
+/// vector, Positions::axes, or a PositionRange). rotary_offset + rotary_dim
+/// <= head_dim (rotary_dim = 2 * pairs); the other channels are untouched
+/// (or scaled, with a query scale; see ApplyOptions). Arch is a tag of
+/// ropekit::isa (or the matching xsimd architecture), or auto_arch (the
+/// default; see auto_arch).
 /// Invalid arguments are reported (naming the argument and value) before
 /// anything is written; the kernel itself neither throws nor allocates.
 template <class Arch = auto_arch, class T, class Angles>
@@ -126,6 +130,23 @@ inline void apply_into(Pairing pairing, const Angles& angles, HeadsView<S> q_src
   const HeadsView<D> dsts[2] = {q_dst, k_dst};
   const char* const names[4] = {"q_src", "q_dst", "k_src", "k_dst"};
   detail::apply_views<Arch>("ropekit::apply_into", pairing, angles, srcs, dsts, names, 2, positions, options);
+}
+
+/// Scales queries without rotating them, for layers without RoPE that still
+/// scale their queries by position (Llama 4's attention temperature tuning):
+/// every channel of token t is multiplied by 1 + s ln(floor((p + o) / F) +
+/// 1) (see PositionQueryScale), in place. Positions: as for apply (component
+/// 0 is used). Invalid arguments are reported before anything is written.
+template <class Arch = auto_arch, class T>
+inline void scale_queries(HeadsView<T> q, Positions positions, PositionQueryScale scale) {
+  static_assert(!std::is_const<T>::value, "scale_queries works in place: the view must be writable");
+  const HeadsView<const T> src[1] = {detail::as_const(q)};
+  const HeadsView<T> dst[1] = {q};
+  const char* const names[2] = {"q", "q"};
+  ApplyOptions options;
+  options.query_scale = scale;
+  detail::apply_views<Arch>("ropekit::scale_queries", Pairing::neox, detail::NoRotation{}, src, dst, names, 1,
+                            positions, options);
 }
 
 }  // namespace ROPEKIT_ABI_NAMESPACE

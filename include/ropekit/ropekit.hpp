@@ -3,6 +3,7 @@
 #ifndef ROPEKIT_ROPEKIT_HPP
 #define ROPEKIT_ROPEKIT_HPP
 
+#include "angle_set.hpp"
 #include "angles.hpp"
 #include "apply.hpp"
 #include "cache.hpp"
@@ -10,7 +11,9 @@
 #include "frequencies.hpp"
 #include "isa.hpp"
 #include "kernel_call.hpp"
+#include "multi_axis.hpp"
 #include "positions.hpp"
+#include "query_scale.hpp"
 #include "reference/apply.hpp"
 #include "spec.hpp"
 #include "types.hpp"

@@ -170,6 +170,17 @@ inline bool resolve_angles(const char* function, const CosSinTable& t, const App
   return true;
 }
 
+/// No rotation at all (layers without RoPE): only the query scale applies.
+struct NoRotation {};
+
+inline bool resolve_angles(const char*, const NoRotation&, const ApplyOptions& o, kernel::Angles& a) {
+  a = kernel::Angles{};
+  a.kind = kernel::AngleKind::frequencies;
+  a.pairs = 0;
+  a.mode = o.angle_mode.value_or(AngleMode::accurate);
+  return true;
+}
+
 inline bool resolve_angles(const char* function, const AngleSet::PerToken& choice, const ApplyOptions& o,
                            kernel::Angles& a) {
   if (choice.set == nullptr || choice.set->size() == 0)
