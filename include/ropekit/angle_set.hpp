@@ -82,8 +82,6 @@ inline kernel::Angles describe(const Frequencies& f) {
   return a;
 }
 inline kernel::Angles describe(const AxisFrequencies& f) {
-  Frequencies plain;
-  plain.inv_freq = f.inv_freq;
   kernel::Angles a;
   a.kind = kernel::AngleKind::frequencies;
   a.pairs = std::int64_t(f.inv_freq.size());
@@ -91,7 +89,7 @@ inline kernel::Angles describe(const AxisFrequencies& f) {
   a.scale = double(f.attention_factor);
   a.axis = f.axis.data();
   a.n_axes = f.n_axes;
-  a.max_inv_freq = max_inv_freq(plain);
+  a.max_inv_freq = double(largest_nonnegative(f.inv_freq.data(), f.inv_freq.size()));
   return a;
 }
 inline kernel::Angles describe(const CosSinCache& c) {

@@ -13,6 +13,7 @@
 #include "config.hpp"
 #include "detail/checked.hpp"
 #include "detail/format.hpp"
+#include "detail/fp.hpp"
 #include "detail/sincos.hpp"
 #include "frequencies.hpp"
 #include "multi_axis.hpp"
@@ -114,9 +115,7 @@ namespace detail {
 
 /// The largest inv_freq of a valid table.
 inline double max_inv_freq(const Frequencies& f) {
-  double m = 0;
-  for (float v : f.inv_freq) m = double(v) > m ? double(v) : m;
-  return m;
+  return double(largest_nonnegative(f.inv_freq.data(), f.inv_freq.size()));
 }
 
 /// Fills rows [0, max_position) of cos (and sin, max_position rows later)

@@ -17,6 +17,9 @@ namespace ropekit {
 /// top-level kernel takes plain data). A kernel trusts it completely.
 namespace kernel {
 
+/// The most position components a token may carry.
+constexpr int kMaxAxes = 4;
+
 /// How a token's position is read.
 enum class PositionKind : std::uint8_t {
   i64,    ///< int64 values (any 64-bit signed type), data[t]

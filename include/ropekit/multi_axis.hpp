@@ -5,12 +5,14 @@
 #define ROPEKIT_MULTI_AXIS_HPP
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "config.hpp"
 #include "detail/fp.hpp"
 #include "frequencies.hpp"
+#include "kernel_call.hpp"
 #include "spec.hpp"
 
 namespace ropekit {
@@ -32,7 +34,7 @@ struct AxisFrequencies {
 };
 
 /// The most position components a token may carry.
-constexpr int kMaxAxes = 4;
+constexpr int kMaxAxes = kernel::kMaxAxes;
 
 inline namespace ROPEKIT_ABI_NAMESPACE {
 
@@ -40,16 +42,30 @@ inline namespace ROPEKIT_ABI_NAMESPACE {
 /// in [1, 4], one axis per pair, each below n_axes. Reports the first problem
 /// (naming the field and its value) and returns false.
 inline bool validate(const AxisFrequencies& a, const char* function = "ropekit::validate") {
-  Frequencies f;
-  f.inv_freq = a.inv_freq;
-  f.attention_factor = a.attention_factor;
-  if (!validate(f, function)) return false;
+  // One pass over the bits first (no copy of the table: this runs per call).
+  bool fine = !a.inv_freq.empty() && detail::is_positive_finite(a.attention_factor);
+  std::uint32_t largest = 0;
+  for (float v : a.inv_freq) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    largest = bits > largest ? bits : largest;
+  }
+  fine = fine && largest < 0x7f800000u;
+  if (!fine) {
+    Frequencies f;
+    f.inv_freq = a.inv_freq;
+    f.attention_factor = a.attention_factor;
+    if (!validate(f, function)) return false;
+  }
   if (a.n_axes < 1 || a.n_axes > kMaxAxes)
     return detail::fail(function, "axes.n_axes", a.n_axes, "must be in [1, 4]"), false;
   if (a.axis.size() != a.inv_freq.size())
     return detail::fail(function, "axes.axis.size()", std::int64_t(a.axis.size()),
                         ("must equal the number of pairs, " + std::to_string(a.inv_freq.size())).c_str()),
            false;
+  std::uint8_t highest = 0;
+  for (std::uint8_t v : a.axis) highest = v > highest ? v : highest;
+  if (highest < a.n_axes) return true;
   for (std::size_t j = 0; j < a.axis.size(); ++j)
     if (a.axis[j] >= a.n_axes)
       return detail::fail(function, ("axes.axis[" + std::to_string(j) + "]").c_str(), int(a.axis[j]),

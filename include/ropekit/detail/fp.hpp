@@ -3,6 +3,7 @@
 #ifndef ROPEKIT_DETAIL_FP_HPP
 #define ROPEKIT_DETAIL_FP_HPP
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -45,6 +46,22 @@ inline bool is_nan(float x) {
 inline bool is_positive_finite(double x) { return is_finite(x) && x > 0; }
 /// True when x is finite and > 0.
 inline bool is_positive_finite(float x) { return is_finite(x) && x > 0; }
+
+/// The largest of n floats that are all finite and >= 0 (0 for none): for
+/// those, the order of the bit patterns is the order of the values, so an
+/// integer maximum (which vectorizes; a floating-point one is a chain of
+/// dependent instructions) finds it.
+inline float largest_nonnegative(const float* v, std::size_t n) {
+  std::uint32_t largest = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    largest = bits > largest ? bits : largest;
+  }
+  float m;
+  std::memcpy(&m, &largest, sizeof m);
+  return m;
+}
 
 }  // namespace detail
 }  // namespace ROPEKIT_ABI_NAMESPACE

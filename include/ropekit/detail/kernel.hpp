@@ -161,33 +161,70 @@ inline void sincos_lanes(const std::int64_t* pos, const double* inv, AngleMode m
   sincos_split<Isa, C>(B::load_aligned(hi) * v, B::load_aligned(lo) * v, sin_out, cos_out);
 }
 
+/// How the pairs of a chunk read the position axes, for the on-the-fly fill:
+/// per batch of the double lanes, the axis all its pairs read (or -1 when
+/// they differ), and per pair its axis as a double (to select lanes).
+template <class Isa>
+struct LaneAxes {
+  static constexpr std::int64_t W = lanes<Isa, double>;
+  alignas(64) double axis[kChunkPairs + kMaxLanes];
+  std::int8_t batch[kChunkPairs / W + 2];
+  /// Prepares pairs [p0, p0 + n) of a source whose pair j reads axis[j]
+  /// (the per-pair doubles only when some batch mixes axes).
+  void prepare(const std::uint8_t* axes, std::int64_t p0, std::int64_t n) {
+    bool mixed = false;
+    for (std::int64_t i = 0, b = 0; i < n; i += W, ++b) {
+      const std::int64_t last = n - i < W ? n - i : W;
+      std::uint8_t differ = 0;
+      for (std::int64_t j = 1; j < last; ++j) differ |= std::uint8_t(axes[p0 + i + j] ^ axes[p0 + i]);
+      batch[b] = differ ? std::int8_t(-1) : std::int8_t(axes[p0 + i]);
+      mixed = mixed || differ;
+    }
+    if (mixed)
+      for (std::int64_t i = 0; i < padded_to_lanes(n); ++i) axis[i] = i < n ? double(axes[p0 + i]) : 0.0;
+  }
+};
+
 /// One token's coefficients for pairs [p0, p0 + n) from an on-the-fly source
 /// `s`: cos and sin of position * inv_freq, times the attention factor
 /// (forward) or its inverse with the sine negated. `inv` holds s.inv_freq[p0,
-/// p0 + n) widened to double, zero-padded to whole batches. With several
-/// axes, a batch whose pairs all read one axis takes the one-position path.
+/// p0 + n) widened to double, zero-padded to whole batches; `axes` (null for
+/// one axis) says which position component each pair reads: a batch whose
+/// pairs all read one takes the one-position path, the others select each
+/// lane's split position among the token's components.
 template <class Isa, class C>
-inline void fill_token_frequencies(const kernel::Angles& s, bool inverse, const std::int64_t* position, const double* inv,
-                                   std::int64_t p0, std::int64_t n, C* c_out, C* s_out) {
+inline void fill_token_frequencies(const kernel::Angles& s, bool inverse, const std::int64_t* position, int n_axes,
+                                   const double* inv, const LaneAxes<Isa>* axes, std::int64_t n, C* c_out, C* s_out) {
   using BD = batch_t<Isa, double>;
   constexpr std::int64_t W = lanes<Isa, double>;
   const double scale = inverse ? 1.0 / s.scale : s.scale;
   const BD cos_scale(scale), sin_scale(inverse ? -scale : scale);
   const bool unit = scale == 1.0;
+  double hi[kernel::kMaxAxes] = {}, lo[kernel::kMaxAxes] = {};
+  for (int a = 0; a < n_axes; ++a) {
+    const std::int64_t low = position[a] & 0xffff;
+    hi[a] = double(position[a] - low);
+    lo[a] = double(low);
+  }
   for (std::int64_t i = 0; i < n; i += W) {
     BD sb, cb;
-    const std::uint8_t* axis = s.axis != nullptr ? s.axis + p0 + i : nullptr;
-    std::int64_t lane_axis = axis != nullptr ? axis[0] : 0;
-    const std::int64_t last = n - i < W ? n - i : W;
-    if (axis != nullptr)
-      for (std::int64_t j = 1; j < last && lane_axis >= 0; ++j)
-        if (axis[j] != axis[0]) lane_axis = -1;
-    if (lane_axis >= 0) {
-      sincos_position<Isa, C>(position[lane_axis], inv + i, s.mode, sb, cb);
-    } else {
+    const std::int8_t uniform = axes != nullptr ? axes->batch[i / W] : 0;
+    if (uniform >= 0) {
+      sincos_position<Isa, C>(position[uniform], inv + i, s.mode, sb, cb);
+    } else if (s.mode == AngleMode::float32_compatible) {
       alignas(64) std::int64_t lane_pos[W];
-      for (std::int64_t j = 0; j < W; ++j) lane_pos[j] = position[j < last ? axis[j] : 0];
+      for (std::int64_t j = 0; j < W; ++j) lane_pos[j] = position[std::int64_t(axes->axis[i + j])];
       sincos_lanes<Isa, C>(lane_pos, inv + i, s.mode, sb, cb);
+    } else {
+      const BD lane_axis = BD::load_aligned(axes->axis + i);
+      BD h(hi[0]), l(lo[0]);
+      for (int a = 1; a < n_axes; ++a) {
+        const auto here = lane_axis == BD(double(a));
+        h = xsimd::select(here, BD(hi[a]), h);
+        l = xsimd::select(here, BD(lo[a]), l);
+      }
+      const BD v = BD::load_unaligned(inv + i);
+      sincos_split<Isa, C>(h * v, l * v, sb, cb);
     }
     if (!unit || inverse) {
       cb = cb * cos_scale;
@@ -231,15 +268,18 @@ inline void fill_token_table(const kernel::Angles& s, bool inverse, const std::i
 }
 
 /// Fills the coefficient rows of tokens [t0, t0 + nt) for pairs [p0, p0 +
-/// n) (see above). `inv` is the call's on-the-fly table widened to double
-/// (for AngleKind::frequencies); a selection widens each token's own.
+/// n) (see above). `inv` and `axes` are the call's on-the-fly table widened
+/// to double and its lane axes (for AngleKind::frequencies); a selection
+/// prepares each token's own.
 template <class Isa, class C>
-inline void fill_rows(const kernel::Angles& a, const double* inv, std::int64_t t0, std::int64_t nt, std::int64_t p0,
-                      std::int64_t n, bool expand, C* cos_rows, C* sin_rows, std::int64_t row_len) {
+inline void fill_rows(const kernel::Angles& a, const double* inv, const LaneAxes<Isa>* axes, std::int64_t t0,
+                      std::int64_t nt, std::int64_t p0, std::int64_t n, bool expand, C* cos_rows, C* sin_rows,
+                      std::int64_t row_len) {
   alignas(64) C c_tmp[kChunkPairs + kMaxLanes];
   alignas(64) C s_tmp[kChunkPairs + kMaxLanes];
   alignas(64) double own_inv[kChunkPairs + kMaxLanes];
-  std::int64_t position[4] = {0, 0, 0, 0};
+  LaneAxes<Isa> own_axes;
+  std::int64_t position[kernel::kMaxAxes] = {0, 0, 0, 0};
   for (std::int64_t t = 0; t < nt; ++t) {
     for (int axis = 0; axis < a.positions.n_axes; ++axis) position[axis] = position_at(a.positions, t0 + t, axis);
     const kernel::Angles& s = a.kind == kernel::AngleKind::select ? a.sources[a.index[t0 + t]] : a;
@@ -249,12 +289,19 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, std::int64_t t
     C* s_out = expand ? s_tmp : s_row;
     if (s.kind == kernel::AngleKind::frequencies) {
       const double* table_inv = inv;
+      const LaneAxes<Isa>* table_axes = axes;
       if (a.kind == kernel::AngleKind::select) {
         for (std::int64_t i = 0; i < n; ++i) own_inv[i] = double(s.inv_freq[p0 + i]);
         for (std::int64_t i = n; i < padded_to_lanes(n); ++i) own_inv[i] = 0.0;
         table_inv = own_inv;
+        table_axes = nullptr;
+        if (s.axis != nullptr) {
+          own_axes.prepare(s.axis, p0, n);
+          table_axes = &own_axes;
+        }
       }
-      fill_token_frequencies<Isa, C>(s, a.inverse, position, table_inv, p0, n, c_out, s_out);
+      fill_token_frequencies<Isa, C>(s, a.inverse, position, a.positions.n_axes, table_inv, table_axes, n, c_out,
+                                     s_out);
     } else {
       fill_token_table<C>(s, a.inverse, position, p0, n, c_out, s_out);
     }
@@ -451,7 +498,10 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
     for (std::int64_t i = 0; i < n; ++i) inv[i] = double(a.inv_freq[p0 + i]);
     for (std::int64_t i = n; i < padded_to_lanes(n); ++i) inv[i] = 0.0;
   };
+  LaneAxes<Isa> lane_axes;
+  const bool with_axes = on_the_fly && a.axis != nullptr;
   if (on_the_fly && pairs <= kChunkPairs) widen_inv(0, pairs);
+  if (with_axes && pairs <= kChunkPairs) lane_axes.prepare(a.axis, 0, pairs);
 
   bool head_outer[kernel::kMaxViews] = {};
   bool touch_rest[kernel::kMaxViews] = {};
@@ -472,7 +522,8 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
     for (std::int64_t p0 = 0; p0 < pairs; p0 += chunk) {
       const std::int64_t n = pairs - p0 < chunk ? pairs - p0 : chunk;
       if (on_the_fly && pairs > kChunkPairs) widen_inv(p0, n);
-      fill_rows<Isa, C>(a, inv, t0, nt, p0, n, expand, cos_rows, sin_rows, row_len);
+      if (with_axes && pairs > kChunkPairs) lane_axes.prepare(a.axis, p0, n);
+      fill_rows<Isa, C>(a, inv, with_axes ? &lane_axes : nullptr, t0, nt, p0, n, expand, cos_rows, sin_rows, row_len);
       for (int v = 0; v < call.views; ++v) {
         if (!head_outer[v]) continue;
         const kernel::Heads<const S>& src = call.src[v];
