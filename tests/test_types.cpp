@@ -1,4 +1,4 @@
-// f16 / bf16 storage conversions: exhaustive against independent definitions.
+// f16 / bf16 / e4m3 / e5m2 storage conversions: exhaustive against independent definitions.
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -87,6 +87,112 @@ TEST(Types, FromDoubleRoundsOnce) {
   EXPECT_EQ(ropekit::from_double<ropekit::bf16>(1.0 + 0x1p-8 + 0x1p-30).bits, ropekit::to_bf16(1.0f + 0x1p-7f).bits);
   EXPECT_EQ(ropekit::from_double<ropekit::f16>(1.0 + 0x1p-11 + 0x1p-40).bits, ropekit::to_f16(1.0f + 0x1p-10f).bits);
   EXPECT_EQ(ropekit::from_double<ropekit::f16>(1.0 + 0x1p-11).bits, ropekit::to_f16(1.0f).bits);  // exact tie: even
+}
+
+// ---------------------------------------------------------------------------
+// 8-bit floats (OCP E4M3 "fn" and E5M2), against their definitions: the value
+// of every code from its fields, and conversion from float as nearest with
+// ties to the even code, found here by exhaustive search over the codes.
+// ---------------------------------------------------------------------------
+
+/// Value of an 8-bit code with M mantissa bits and bias B (NaN/inf per format).
+double fp8_value(std::uint8_t c, int m_bits, int bias, bool fn) {
+  const int e_bits = 7 - m_bits;
+  const int sign = c >> 7, e = (c >> m_bits) & ((1 << e_bits) - 1), m = c & ((1 << m_bits) - 1);
+  double v;
+  if (fn && e == (1 << e_bits) - 1 && m == (1 << m_bits) - 1) return NAN;
+  if (!fn && e == (1 << e_bits) - 1) {
+    v = m ? NAN : INFINITY;
+  } else if (e == 0) {
+    v = std::ldexp(m, 1 - bias - m_bits);
+  } else {
+    v = std::ldexp((1 << m_bits) + m, e - bias - m_bits);
+  }
+  return sign ? -v : v;
+}
+
+/// The code x rounds to: nearest finite code, ties to even (lowest bit 0);
+/// beyond the largest finite value: saturate (e4m3) or infinity (e5m2).
+std::uint8_t fp8_expected(float x, int m_bits, int bias, bool fn) {
+  if (std::isnan(x)) return 0xff;  // marker: any NaN
+  const std::uint8_t sign = std::signbit(x) ? 0x80 : 0;
+  const double a = std::fabs(double(x));
+  double max_finite = 0;
+  std::uint8_t max_code = 0;
+  for (int c = 0; c < 128; ++c) {
+    const double v = fp8_value(std::uint8_t(c), m_bits, bias, fn);
+    if (std::isfinite(v) && v > max_finite) max_finite = v, max_code = std::uint8_t(c);
+  }
+  const double ulp_top = std::ldexp(1.0, std::ilogb(max_finite) - m_bits);
+  if (std::isinf(x) || a >= max_finite + ulp_top / 2) return sign | (fn ? max_code : std::uint8_t(max_code + 1));
+  std::uint8_t best = 0;
+  double best_d = INFINITY;
+  for (int c = 0; c <= max_code; ++c) {
+    const double d = std::fabs(a - fp8_value(std::uint8_t(c), m_bits, bias, fn));
+    if (d < best_d || (d == best_d && (c & 1) == 0)) best_d = d, best = std::uint8_t(c);
+  }
+  return sign | best;
+}
+
+template <class T>
+void check_fp8(int m_bits, int bias, bool fn) {
+  auto convert = [](float x) -> std::uint8_t { return ropekit::from_float<T>(x).bits; };
+  auto check = [&](float x) {
+    const std::uint8_t want = fp8_expected(x, m_bits, bias, fn);
+    const std::uint8_t got = convert(x);
+    if (want == 0xff) {
+      ASSERT_TRUE(std::isnan(ropekit::to_float(T{got}))) << x;
+      ASSERT_EQ(got & 0x80, std::signbit(x) ? 0x80 : 0) << x;
+    } else {
+      ASSERT_EQ(int(got), int(want)) << "x = " << x << " (bits " << std::hex << ropekit::detail::float_bits(x) << ")";
+    }
+  };
+  // Every code's value is exact, and converts back to itself.
+  for (int c = 0; c < 256; ++c) {
+    const double v = fp8_value(std::uint8_t(c), m_bits, bias, fn);
+    const float f = ropekit::to_float(T{std::uint8_t(c)});
+    if (std::isnan(v)) {
+      EXPECT_TRUE(std::isnan(f)) << c;
+      continue;
+    }
+    EXPECT_EQ(double(f), v) << c;
+    if (std::isfinite(v)) {
+      EXPECT_EQ(int(convert(f)), c) << c;
+    }
+  }
+  // Every rounding boundary: each midpoint between neighbouring codes (and
+  // beyond the largest), exactly and 1, 2 float ulps either side, both signs.
+  for (int c = 0; c < 127; ++c) {
+    const double lo = fp8_value(std::uint8_t(c), m_bits, bias, fn), hi = fp8_value(std::uint8_t(c + 1), m_bits, bias, fn);
+    if (!std::isfinite(lo)) continue;
+    const double top = std::isfinite(hi) ? hi : lo + (lo - fp8_value(std::uint8_t(c - 1), m_bits, bias, fn));
+    const float mid = float((lo + top) / 2);
+    ASSERT_EQ(double(mid), (lo + top) / 2);  // midpoints are floats
+    for (int k = -2; k <= 2; ++k) {
+      const std::uint32_t b = ropekit::detail::float_bits(mid) + std::uint32_t(k);
+      check(bits_to_float(b));
+      check(-bits_to_float(b));
+    }
+  }
+  // Every float whose 16 high bits differ (all exponents, NaN, inf,
+  // subnormals), and random bit patterns.
+  for (std::uint32_t h = 0; h < 65536; ++h) check(bits_to_float((h << 16) | (h & 0x8001u ? 0x1234u : 0u)));
+  std::mt19937 g(99);
+  for (int i = 0; i < 300000; ++i) check(bits_to_float(g()));
+}
+
+TEST(Types, E4m3Exhaustive) { check_fp8<ropekit::e4m3>(3, 7, true); }
+TEST(Types, E5m2Exhaustive) { check_fp8<ropekit::e5m2>(2, 15, false); }
+
+TEST(Types, Fp8EndsOfTheRange) {
+  EXPECT_EQ(ropekit::to_e4m3(448.0f).bits, 0x7e);
+  EXPECT_EQ(ropekit::to_e4m3(1e30f).bits, 0x7e);  // saturates
+  EXPECT_EQ(ropekit::to_e4m3(-INFINITY).bits, 0xfe);
+  EXPECT_EQ(ropekit::to_float(ropekit::e4m3{0x01}), 0.001953125f);  // smallest subnormal 2^-9
+  EXPECT_EQ(ropekit::to_e5m2(57344.0f).bits, 0x7b);
+  EXPECT_EQ(ropekit::to_e5m2(61440.0f).bits, 0x7c);  // the midpoint to the next binade rounds to even: infinity
+  EXPECT_EQ(ropekit::to_e5m2(INFINITY).bits, 0x7c);
+  EXPECT_EQ(ropekit::to_float(ropekit::e5m2{0x01}), 1.52587890625e-05f);  // 2^-16
 }
 
 }  // namespace
