@@ -29,7 +29,7 @@ std::vector<float> all_inv_freq() {
   ropekit::RopeSpec s;
   s.rotary_dim = 128;
   s.base = 500000.0;
-  s.scaling = ropekit::scaling::Llama3{};
+  s.scaling = ropekit::scaling::Llama3{8.0, 1.0, 4.0, 8192};
   const auto f = ropekit::frequencies(s);
   out.insert(out.end(), f.inv_freq.begin(), f.inv_freq.end());
   return out;

@@ -424,8 +424,8 @@ TEST(Rerope, LeakOneIsPlainRopeAndTheWindowIsPlainRope) {
   std::vector<std::int64_t> qp = {16, 17, 18, 19}, kp(20);
   for (int j = 0; j < 20; ++j) kp[std::size_t(j)] = j;
   RowMatrixXf q1 = q, k1 = k;
-  ropekit::apply(ropekit::Pairing::neox, f, ropekit::HeadsView<float>{q1.data(), 4, 1, 32, 32, 32}, qp.data());
-  ropekit::apply(ropekit::Pairing::neox, f, ropekit::HeadsView<float>{k1.data(), 20, 1, 32, 32, 32}, kp.data());
+  ropekit::apply(ropekit::Pairing::neox, f, ropekit::HeadsView<float>::token_major(q1.data(), 4, 1, 32), qp.data());
+  ropekit::apply(ropekit::Pairing::neox, f, ropekit::HeadsView<float>::token_major(k1.data(), 20, 1, 32), kp.data());
   const RowMatrixXf plain = q1 * k1.transpose();
   const RowMatrixXf leak1 =
       ropekit::rerope_logits(ropekit::Pairing::neox, f, q, qp.data(), k, kp.data(), 4, 1.0, false);
@@ -471,7 +471,7 @@ TEST(Analysis, PairRegimes) {
   using R = ropekit::PairRegime;
   ropekit::RopeSpec spec;
   spec.base = 500000.0;
-  spec.scaling = ropekit::scaling::Llama3{};
+  spec.scaling = ropekit::scaling::Llama3{8.0, 1.0, 4.0, 8192};  // Llama 3.1
   const auto llama = ropekit::pair_regimes(spec);
   EXPECT_EQ(llama.front(), R::extrapolated);
   EXPECT_EQ(llama.back(), R::interpolated);

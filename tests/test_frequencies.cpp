@@ -431,7 +431,7 @@ TEST(Frequencies, YarnAttentionFactorRules) {
 }
 
 TEST(Frequencies, Llama3) {
-  scaling::Llama3 s;  // Llama 3.1 defaults: 8, 1, 4, 8192
+  const scaling::Llama3 s{8.0, 1.0, 4.0, 8192};  // Llama 3.1
   const auto f = ropekit::frequencies(spec(128, 500000.0, s));
   expect_table(f.inv_freq, kLlama3);
   // Hand check of the three regions. wavelen_i = 2 pi / inv_i. Pair 0
@@ -489,21 +489,17 @@ TEST(Frequencies, Proportional) {
 // Properties --------------------------------------------------------------
 
 std::vector<ropekit::Scaling> unit_factor_methods() {
-  scaling::Linear linear;
-  scaling::NtkAware ntk;
-  scaling::DynamicNtk dynamic;
-  dynamic.original_max_position_embeddings = 2048;
-  scaling::NtkByParts parts;
-  parts.original_max_position_embeddings = 2048;
-  scaling::Yarn yarn;
-  yarn.original_max_position_embeddings = 2048;
-  scaling::Llama3 llama;
-  llama.factor = 1.0;
+  const scaling::Linear linear{1.0};
+  const scaling::NtkAware ntk{1.0};
+  const scaling::DynamicNtk dynamic{1.0, 2048};
+  const scaling::NtkByParts parts{1.0, 2048};
+  const scaling::Yarn yarn{1.0, 2048};
+  const scaling::Llama3 llama{1.0, 1.0, 4.0, 8192};
   scaling::LongRope longrope;
   longrope.short_factor.assign(64, 1.0);
   longrope.long_factor.assign(64, 1.0);
   longrope.original_max_position_embeddings = 2048;
-  scaling::Proportional prop;
+  const scaling::Proportional prop{1.0};
   return {scaling::None{}, linear, ntk, dynamic, parts, yarn, llama, longrope, prop};
 }
 
@@ -531,9 +527,7 @@ TEST(FrequencyProperties, BlendsKeepHighAndDivideLowFrequencies) {
   scaling::Yarn yarn;
   yarn.factor = factor;
   yarn.original_max_position_embeddings = 4096;
-  scaling::Llama3 llama;
-  llama.factor = factor;
-  llama.original_max_position_embeddings = 4096;
+  const scaling::Llama3 llama{factor, 1.0, 4.0, 4096};
   for (const ropekit::Scaling& method : {ropekit::Scaling(parts), ropekit::Scaling(yarn), ropekit::Scaling(llama)}) {
     const auto f = ropekit::frequencies(spec(128, 10000.0, method)).inv_freq;
     EXPECT_EQ(f[0], kDefault128[0]) << method.index();
@@ -599,7 +593,7 @@ TEST(FrequencyValidation, NamesFieldAndValue) {
   lr.short_factor.assign(32, 1.0);
   lr.long_factor[5] = -1.0;
   expect_error(spec(64, 10000.0, lr), "long_factor[5] = -1");
-  scaling::Llama3 llama;
+  scaling::Llama3 llama{8.0, 1.0, 4.0, 8192};
   llama.high_freq_factor = 1.0;
   expect_error(spec(64, 10000.0, llama), "high_freq_factor = 1");
   scaling::Proportional prop;

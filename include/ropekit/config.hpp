@@ -302,22 +302,89 @@ inline error_handler_t set_error_handler(error_handler_t handler) {
 #  endif
 #endif
 
+// Error messages. Values are printed in the shortest decimal form that reads
+// back as the same number (std::to_chars, a compiled library function: the
+// text does not depend on the -ffast-math or -march flags of the caller), so
+// a message never contradicts itself ("leak = 0.9999999 must be >= 1", not
+// "leak = 1.000000 must be >= 1").
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <system_error>
+
 namespace ropekit {
 inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 
-/// Formats "<function>: <argument> = <value> <requirement>" and reports it.
+/// Shortest round-trip decimal text of x ("0.1", "1e-300", "-0", "inf",
+/// "nan"); float values print as float ("0.1" for 0.1f).
+template <class F>
+inline std::string format_floating(F x) {
+  static_assert(std::is_floating_point<F>::value, "floating-point values only");
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+  char buffer[64];
+  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, x);
+  if (r.ec == std::errc()) return std::string(buffer, r.ptr);
+#endif
+  // Fallback without floating-point to_chars: the shortest %g precision that
+  // reads back as the same bits.
+  using Bits = typename std::conditional<sizeof(F) == 4, std::uint32_t, std::uint64_t>::type;
+  Bits want;
+  std::memcpy(&want, &x, sizeof want);
+  char text[64] = "?";
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*g", precision, double(x));
+    const F back = static_cast<F>(std::strtod(text, nullptr));
+    Bits got;
+    std::memcpy(&got, &back, sizeof got);
+    if (got == want) break;
+  }
+  return text;
+}
+
+/// Decimal text of an integer.
+template <class I>
+inline std::string format_integer(I x) {
+  char buffer[32];
+  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, x);
+  return std::string(buffer, r.ptr);
+}
+
+/// Text of a value in an error message: strings as they are, booleans as
+/// true/false, integers in decimal, floating-point values in their shortest
+/// round-trip form, enumerations as their underlying integer.
+template <class V>
+inline std::string format_value(const V& value) {
+  if constexpr (std::is_convertible<V, std::string>::value) {
+    return std::string(value);
+  } else if constexpr (std::is_same<V, bool>::value) {
+    return value ? "true" : "false";
+  } else if constexpr (std::is_enum<V>::value) {
+    return format_integer(static_cast<typename std::underlying_type<V>::type>(value));
+  } else if constexpr (std::is_floating_point<V>::value) {
+    return format_floating(value);
+  } else {
+    static_assert(std::is_integral<V>::value, "format_value: string, bool, integer, enum or floating point");
+    return format_integer(value);
+  }
+}
+
+/// Formats "<function>: <argument> = <value> <requirement>" and reports it
+/// (throws ropekit::error, or calls the error handler and returns).
 template <class V>
 inline void fail(const char* function, const char* argument, const V& value, const char* requirement) {
-  std::string message = std::string(function) + ": " + argument + " = ";
-  if constexpr (std::is_convertible<V, std::string>::value) {
-    message += std::string(value);
-  } else {
-    message += std::to_string(value);
+  std::string message = std::string(function) + ": " + argument + " = " + format_value(value);
+  if (requirement != nullptr && *requirement != 0) {
+    message += " ";
+    message += requirement;
   }
-  message += " ";
-  message += requirement;
   ROPEKIT_THROW(message);
+}
+
+/// The same with the argument and requirement given as strings.
+template <class V>
+inline void fail(const char* function, const std::string& argument, const V& value, const std::string& requirement) {
+  fail(function, argument.c_str(), value, requirement.c_str());
 }
 
 /// Reports a message that needs no value.

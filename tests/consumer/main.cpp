@@ -10,7 +10,7 @@ int main() {
   ropekit::RopeSpec spec;
   spec.rotary_dim = 64;
   spec.base = 500000.0;
-  spec.scaling = ropekit::scaling::Llama3{};
+  spec.scaling = ropekit::scaling::Llama3{8.0, 1.0, 4.0, 8192};
   const ropekit::Frequencies freq = ropekit::frequencies(spec);
 
   std::vector<float> q(3 * 2 * 64);

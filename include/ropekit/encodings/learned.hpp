@@ -22,14 +22,23 @@ enum class OutOfRange {
 /// row p is added to (or looked up for) the token at position p.
 class LearnedPositions {
  public:
-  /// Takes the table (rows = max_positions >= 1, cols = dim >= 1).
+  /// Takes the table (rows = max_positions >= 1, cols = dim >= 1) and the
+  /// policy (OutOfRange::error or OutOfRange::clamp). Errors: a table with no
+  /// rows or columns, a policy outside the enumeration; without exceptions
+  /// the object is left with an empty table, which every later call reports.
   ROPEKIT_ABI_KEYED
   explicit LearnedPositions(RowMatrixXf table, OutOfRange policy = OutOfRange::error)
       : table_(std::move(table)), policy_(policy) {
     if (table_.rows() < 1 || table_.cols() < 1) {
       detail::fail("ropekit::LearnedPositions", "table.rows() x table.cols()",
-                   std::to_string(table_.rows()) + " x " + std::to_string(table_.cols()), "must both be >= 1");
+                   detail::format_integer(table_.rows()) + " x " + detail::format_integer(table_.cols()),
+                   "must both be >= 1");
       table_.resize(0, 0);
+    } else if (policy_ != OutOfRange::error && policy_ != OutOfRange::clamp) {
+      detail::fail("ropekit::LearnedPositions", "policy", policy_,
+                   "must be OutOfRange::error (0) or OutOfRange::clamp (1)");
+      table_.resize(0, 0);
+      policy_ = OutOfRange::error;
     }
   }
 
@@ -63,7 +72,7 @@ class LearnedPositions {
   bool check(const char* function, const std::int64_t* positions, const Eigen::Ref<RowMatrixXf>& out) const {
     if (table_.size() == 0) return detail::fail(function, "table", std::string("empty"), "must be set"), false;
     if (out.cols() != table_.cols()) {
-      detail::fail(function, "cols()", std::int64_t(out.cols()), ("must equal dim = " + std::to_string(dim())).c_str());
+      detail::fail(function, "cols()", std::int64_t(out.cols()), "must equal dim = " + detail::format_integer(dim()));
       return false;
     }
     if (out.rows() > 0 && positions == nullptr) {
@@ -73,8 +82,8 @@ class LearnedPositions {
     if (policy_ == OutOfRange::error) {
       for (Eigen::Index t = 0; t < out.rows(); ++t) {
         if (positions[t] < 0 || positions[t] >= table_.rows()) {
-          detail::fail(function, ("positions[" + std::to_string(t) + "]").c_str(), positions[t],
-                       ("is outside the table [0, " + std::to_string(table_.rows()) + ")").c_str());
+          detail::fail(function, "positions[" + detail::format_integer(t) + "]", positions[t],
+                       "is outside the table [0, " + detail::format_integer(table_.rows()) + ")");
           return false;
         }
       }

@@ -12,8 +12,12 @@ namespace scaling {
 /// `rope_type: "linear"`): positions are divided by `factor`, i.e.
 ///   inv_freq[i] = base^(-2i / rotary_dim) / factor,  attention_factor = 1.
 /// Float32 order as Hugging Face: fl32(default_inv_freq[i] / fl32(factor)).
+///
+/// Defaults: `factor` differs between models and has none; a
+/// default-constructed Linear is rejected by frequencies() with a message
+/// naming it. Example: `Linear{4.0}` (a context four times the original).
 struct Linear {
-  double factor = 1.0;  ///< context extension ratio, > 0
+  double factor = 0.0;  ///< context extension ratio; required: finite, > 0, a normal float32 (0: not set)
 };
 
 }  // namespace scaling
@@ -21,9 +25,16 @@ struct Linear {
 inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::Linear& s, const TableArgs& a, Table& out) {
-  if (!check_positive("scaling::Linear", "factor", s.factor)) return false;
-  out.inv_freq = default_inv_freq_f32(a.base, a.rotary_dim);
-  for (float& v : out.inv_freq) v = f32(double(v) / double(f32(s.factor)));
+  const char* method = "scaling::Linear";
+  Unset unset;
+  unset.add(is_zero_bits(s.factor), "factor", s.factor);
+  if (!unset.check(method)) return false;
+  if (!check_factor(method, "factor", s.factor)) return false;
+  const float factor = f32(s.factor);
+  std::vector<float> inv = default_inv_freq_f32(a.base, a.rotary_dim);
+  for (float& v : inv) v = div_f32(v, factor);
+  if (!check_table(method, "factor", s.factor, inv)) return false;
+  out.inv_freq = std::move(inv);
   out.attention_factor = 1.0f;
   return true;
 }

@@ -17,12 +17,16 @@ namespace scaling {
 ///                    s = (orig / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor).
 /// attention_factor = 1. Evaluated in Hugging Face's float32 steps, including
 /// its `c / t` = fl32(fl32(1 / t) * c) for a scalar divided by a tensor.
-/// Defaults are Llama 3.1's values.
+///
+/// Defaults: none. All four fields are required keys of a Hugging Face
+/// llama3 config and differ between models (Llama 3.1: factor 8; Llama 3.2:
+/// factor 32), so a default-constructed Llama3 is rejected by frequencies()
+/// with a message naming them. Llama 3.1: `Llama3{8.0, 1.0, 4.0, 8192}`.
 struct Llama3 {
-  double factor = 8.0;                                   ///< > 0
-  double low_freq_factor = 1.0;                          ///< > 0
-  double high_freq_factor = 4.0;                         ///< > low_freq_factor
-  std::int64_t original_max_position_embeddings = 8192;  ///< > 0
+  double factor = 0.0;                                ///< required: finite, > 0, a normal float32 (0: not set)
+  double low_freq_factor = 0.0;                       ///< required: as factor (0: not set)
+  double high_freq_factor = 0.0;                      ///< required: as factor, > low_freq_factor (0: not set)
+  std::int64_t original_max_position_embeddings = 0;  ///< required: > 0 (0: not set)
 };
 
 }  // namespace scaling
@@ -31,35 +35,60 @@ inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
 inline bool compute_table(const scaling::Llama3& s, const TableArgs& a, Table& out) {
   const char* method = "scaling::Llama3";
-  if (!check_positive(method, "factor", s.factor)) return false;
+  Unset unset;
+  unset.add(is_zero_bits(s.factor), "factor", s.factor);
+  unset.add(is_zero_bits(s.low_freq_factor), "low_freq_factor", s.low_freq_factor);
+  unset.add(is_zero_bits(s.high_freq_factor), "high_freq_factor", s.high_freq_factor);
+  unset.add(s.original_max_position_embeddings == 0, "original_max_position_embeddings",
+            s.original_max_position_embeddings);
+  if (!unset.check(method)) return false;
+  if (!check_factor(method, "factor", s.factor)) return false;
   if (!check_original_length(method, s.original_max_position_embeddings)) return false;
-  if (!check_positive(method, "low_freq_factor", s.low_freq_factor)) return false;
-  if (!(s.high_freq_factor > s.low_freq_factor) || !std::isfinite(s.high_freq_factor)) {
+  if (!check_factor(method, "low_freq_factor", s.low_freq_factor)) return false;
+  if (!check_factor(method, "high_freq_factor", s.high_freq_factor)) return false;
+  const float span = f32(sub_f64(s.high_freq_factor, s.low_freq_factor));
+  if (!(s.high_freq_factor > s.low_freq_factor) || !positive_normal_bits(span)) {
     fail(method, "high_freq_factor", s.high_freq_factor,
-         ("must be finite and > low_freq_factor (" + std::to_string(s.low_freq_factor) + ")").c_str());
+         "must exceed low_freq_factor = " + format_value(s.low_freq_factor) +
+             " by a normal float32 (the blend divides by their difference)");
     return false;
   }
   const double orig = double(s.original_max_position_embeddings);
-  const float low_wavelen = f32(orig / s.low_freq_factor);
-  const float high_wavelen = f32(orig / s.high_freq_factor);
+  const float low_wavelen = f32(div_f64(orig, s.low_freq_factor));
+  const float high_wavelen = f32(div_f64(orig, s.high_freq_factor));
   const float factor = f32(s.factor);
-  const float two_pi = f32(2.0 * 3.141592653589793);
+  const float two_pi_f = f32(two_pi);
   const float orig_f = f32(orig);
   const float low_ff = f32(s.low_freq_factor);
-  const float span = f32(s.high_freq_factor - s.low_freq_factor);
-  out.inv_freq = default_inv_freq_f32(a.base, a.rotary_dim);
-  for (float& inv : out.inv_freq) {
-    const float wavelen = f32(double(f32(1.0 / double(inv))) * double(two_pi));
-    float scaled = wavelen > low_wavelen ? f32(double(inv) / double(factor)) : inv;
-    if (!(wavelen < high_wavelen) && !(wavelen > low_wavelen)) {
-      const float ratio = f32(double(f32(1.0 / double(wavelen))) * double(orig_f));
-      const float smooth = f32(double(f32(double(ratio) - double(low_ff))) / double(span));
-      const float a1 = f32(double(f32(double(f32(1.0 - double(smooth))) * double(scaled))) / double(factor));
-      const float a2 = f32(double(smooth) * double(scaled));
-      scaled = f32(double(a1) + double(a2));
+  std::vector<float> inv = default_inv_freq_f32(a.base, a.rotary_dim);
+  for (std::size_t i = 0; i < inv.size(); ++i) {
+    const float kept = inv[i];
+    const float wavelen = mul_f32(div_f32(1.0f, kept), two_pi_f);
+    const bool divided = wavelen > low_wavelen;
+    float scaled = divided ? div_f32(kept, factor) : kept;
+    const bool blended = !(wavelen < high_wavelen) && !divided;
+    if (blended) {
+      const float ratio = mul_f32(div_f32(1.0f, wavelen), orig_f);
+      const float smooth = div_f32(sub_f32(ratio, low_ff), span);
+      const float a1 = div_f32(mul_f32(sub_f32(1.0f, smooth), scaled), factor);
+      const float a2 = mul_f32(smooth, scaled);
+      scaled = add_f32(a1, a2);
     }
-    inv = scaled;
+    if (!positive_normal_bits(scaled)) {
+      const std::string where =
+          "it makes inv_freq[" + format_integer(i) + "] = " + format_value(scaled) + " " + frequency_requirement;
+      if (blended) {
+        fail(method, "factor, low_freq_factor, high_freq_factor",
+             format_value(s.factor) + ", " + format_value(s.low_freq_factor) + ", " + format_value(s.high_freq_factor),
+             "are out of range for this table: in the blend " + where);
+      } else {
+        fail(method, "factor", s.factor, "is out of range for this table: " + where);
+      }
+      return false;
+    }
+    inv[i] = scaled;
   }
+  out.inv_freq = std::move(inv);
   out.attention_factor = 1.0f;
   return true;
 }

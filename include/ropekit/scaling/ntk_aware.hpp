@@ -15,26 +15,44 @@ namespace scaling {
 ///   inv_freq[i] = base'^(-2i / rotary_dim),  attention_factor = 1.
 /// base' is computed in double and rounded to float32, then the default table
 /// is evaluated in Hugging Face's float32 steps (as its dynamic method does).
+/// rotary_dim >= 4; base' must satisfy what frequencies() requires of a base
+/// (> 1, at most FLT_MAX, a normal lowest frequency).
+///
+/// Defaults: `alpha` differs between models and has none; a
+/// default-constructed NtkAware is rejected by frequencies() with a message
+/// naming it. Example: `NtkAware{8.0}`.
 struct NtkAware {
-  double alpha = 1.0;  ///< > 0; 1 gives the default table
+  double alpha = 0.0;  ///< required: finite, > 0; 1 gives the default table (0: not set)
 };
 
 }  // namespace scaling
 
 inline namespace ROPEKIT_ABI_NAMESPACE {
 namespace detail {
-/// base * ratio^(dim / (dim - 2)) in double, the NTK base adjustment.
+/// base * ratio^(dim / (dim - 2)) in double, the NTK base adjustment, in
+/// Hugging Face's order of operations.
 inline double ntk_base(double base, double ratio, std::int64_t dim) {
-  return base * std::pow(ratio, double(dim) / double(dim - 2));
+  return mul_f64(base, pow_f64(ratio, div_f64(double(dim), double(dim - 2))));
+}
+
+inline bool check_ntk_dim(const char* method, std::int64_t dim) {
+  if (dim < 4) {
+    fail(method, "rotary_dim", dim, "must be >= 4 (the exponent is rotary_dim / (rotary_dim - 2))");
+    return false;
+  }
+  return true;
 }
 
 inline bool compute_table(const scaling::NtkAware& s, const TableArgs& a, Table& out) {
-  if (!check_positive("scaling::NtkAware", "alpha", s.alpha)) return false;
-  if (a.rotary_dim < 4) {
-    fail("scaling::NtkAware", "rotary_dim", a.rotary_dim, "must be >= 4 (exponent dim/(dim-2))");
-    return false;
-  }
-  out.inv_freq = default_inv_freq_f32(ntk_base(a.base, s.alpha, a.rotary_dim), a.rotary_dim);
+  const char* method = "scaling::NtkAware";
+  Unset unset;
+  unset.add(is_zero_bits(s.alpha), "alpha", s.alpha);
+  if (!unset.check(method)) return false;
+  if (!check_positive(method, "alpha", s.alpha)) return false;
+  if (!check_ntk_dim(method, a.rotary_dim)) return false;
+  const double base = ntk_base(a.base, s.alpha, a.rotary_dim);
+  if (!check_adjusted_base(method, "alpha", s.alpha, "", base, a.rotary_dim)) return false;
+  out.inv_freq = default_inv_freq_f32(base, a.rotary_dim);
   out.attention_factor = 1.0f;
   return true;
 }
