@@ -138,7 +138,7 @@ std::vector<Model> models() {
     ropekit::RopeSpec s;  // Llama-3-8B: theta 500000, Llama 3.1 scaling
     s.rotary_dim = 128;
     s.base = 500000.0;
-    s.scaling = ropekit::scaling::Llama3{};
+    s.scaling = ropekit::scaling::Llama3{8.0, 1.0, 4.0, 8192};
     m.push_back({"Llama-3-8B", 32, 8, 128, s});
   }
   {

@@ -19,7 +19,7 @@ bool run(bool race) {
   ropekit::RopeSpec spec;
   spec.rotary_dim = 128;
   spec.base = 500000.0;
-  spec.scaling = ropekit::scaling::Llama3{};
+  spec.scaling = ropekit::scaling::Llama3{8.0, 1.0, 4.0, 8192};
   const ropekit::Frequencies f = ropekit::frequencies(spec);
   const ropekit::CosSinCache cache(f, 4096);
   const std::int64_t tokens = 64, q_heads = 8, k_heads = 2, d = 128;

@@ -31,7 +31,8 @@ enum class PositionKind : std::uint8_t {
 struct PositionStream {
   PositionKind kind = PositionKind::range;
   const void* data = nullptr;
-  std::int64_t start = 0;        ///< range: every component of token t is start + t
+  std::int64_t start = 0;        ///< range: every component of token t is start + step * t
+  std::int64_t step = 1;         ///< range: 1, or 0 for one position for every token
   int n_axes = 1;                ///< components per token (1 to 4)
   std::int64_t axis_stride = 0;  ///< elements between components
 };
@@ -41,6 +42,7 @@ enum class AngleKind : std::uint8_t {
   frequencies,  ///< computed per token from inv_freq (accurate or float32-compatible angles)
   table,        ///< rows of a CosSinCache or of a caller's table, selected by position
   select,       ///< one of several angle sources per token (see Selection)
+  difference,   ///< position * (inv_freq - inv_freq_old), formed exactly (a change of tables)
 };
 
 /// The angle source of a call: which kind, and its data.
@@ -49,8 +51,9 @@ struct Angles {
   std::int64_t pairs = 0;  ///< rotated pairs: rotary_dim / 2
   bool inverse = false;    ///< rotate by -angle
   PositionStream positions;
-  // AngleKind::frequencies
+  // AngleKind::frequencies (and the new table of AngleKind::difference)
   const float* inv_freq = nullptr;  ///< pairs entries
+  const float* inv_freq_old = nullptr;  ///< AngleKind::difference: the table turned back
   double scale = 1.0;               ///< attention factor (forward) or its inverse
   AngleMode mode = AngleMode::accurate;
   // AngleKind::table
@@ -71,6 +74,29 @@ struct Angles {
   const std::int32_t* index = nullptr;
 };
 
+/// Where the vectors of a view's token t start.
+enum class TokenMapKind : std::uint8_t {
+  linear,  ///< at t * token_stride
+  slots,   ///< at slot slots[t] of a paged cache (vLLM's slot_mapping; negative: the token is skipped)
+  pages,   ///< at position positions[t] of sequence batch[t] in a paged cache (FlashInfer's page table)
+};
+
+/// The token-to-memory map of a paged cache: slot s lies at page s /
+/// page_size, entry s % page_size; position p of sequence b at page
+/// indices[indptr[b] + p / page_size], entry p % page_size; a page and entry
+/// at page * page_stride + entry * entry_stride elements.
+struct TokenMap {
+  TokenMapKind kind = TokenMapKind::linear;
+  const std::int64_t* slots = nullptr;
+  const std::int32_t* indptr = nullptr;
+  const std::int32_t* indices = nullptr;
+  const std::int32_t* batch = nullptr;
+  PositionStream cache_positions;
+  std::int64_t page_size = 1;
+  std::int64_t page_stride = 0;
+  std::int64_t entry_stride = 0;
+};
+
 /// One strided set of (token, head) vectors.
 template <class T>
 struct Heads {
@@ -79,10 +105,23 @@ struct Heads {
   std::int64_t head_dim = 0;
   std::int64_t token_stride = 0;
   std::int64_t head_stride = 0;
+  TokenMap map;  ///< linear by default (token_stride)
 };
 
 /// Most views one call rotates with shared angles (Q and K).
 constexpr int kMaxViews = 2;
+
+/// Per-head RMS normalization before the rotation (Qwen3's, Gemma's q/k
+/// norms): y = round((round(x * r)) * w'), r = 1 / sqrt(mean(x^2) + eps) over
+/// the head, w' = weight[i] (or 1 + weight[i], gemma), each round() to the
+/// source storage type when round_to_storage (a no-op otherwise).
+struct HeadNorm {
+  bool enabled = false;
+  const float* weight = nullptr;  ///< head_dim entries, or nullptr for 1
+  double eps = 1e-6;
+  bool gemma = false;
+  bool round_to_storage = false;
+};
 
 /// A per-token scale of the first view (queries): token t's whole vector is
 /// multiplied by 1 + scale * ln(floor((p + offset) / interval) + 1), p its
@@ -107,6 +146,25 @@ struct Call {
   Heads<D> dst[kMaxViews];
   Angles angles;
   QueryScale query_scale;  ///< applies to view 0
+  HeadNorm norm;           ///< applies to every view
+};
+
+/// A validated rotate-and-store call: Q rotated from q_src into q_dst (the
+/// same memory when in place), K rotated into k_dst and V copied into v_dst
+/// (both usually mapped into a paged cache), k_scale and v_scale dividing
+/// what is stored (FP8 caches), the norm applying to Q and K.
+template <class S, class QD, class KD>
+struct StoreCall {
+  Pairing pairing = Pairing::neox;
+  std::int64_t tokens = 0;
+  std::int64_t rotary_offset = 0;
+  Heads<const S> q_src, k_src, v_src;
+  Heads<QD> q_dst;
+  Heads<KD> k_dst, v_dst;
+  double k_scale = 1.0, v_scale = 1.0;
+  Angles angles;
+  QueryScale query_scale;
+  HeadNorm norm;
 };
 
 }  // namespace kernel

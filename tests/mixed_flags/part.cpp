@@ -12,7 +12,7 @@ double ROPEKIT_TEST_ENTRY(int variant) {
   ropekit::RopeSpec spec;
   spec.rotary_dim = 64;
   spec.base = 500000.0;
-  if (variant == 1) spec.scaling = ropekit::scaling::Llama3{};
+  if (variant == 1) spec.scaling = ropekit::scaling::Llama3{8.0, 1.0, 4.0, 8192};
   const ropekit::Frequencies f = ropekit::frequencies(spec);
   const bool valid = ropekit::validate(f);
   const ropekit::CosSinCache cache(f, 64);

@@ -25,6 +25,8 @@ using compute_t = std::conditional_t<std::is_same<S, double>::value || std::is_s
 
 template <class T>
 constexpr bool is_half = std::is_same<T, f16>::value || std::is_same<T, bf16>::value;
+template <class T>
+constexpr bool is_fp8 = std::is_same<T, e4m3>::value || std::is_same<T, e5m2>::value;
 
 /// Lanes of the widest batch (16 floats of AVX-512): coefficient rows are
 /// padded to a multiple of it, so any batch may read whole batches of them.
@@ -55,7 +57,7 @@ inline std::int64_t position_at(const kernel::PositionStream& p, std::int64_t t,
       return v;
     }
     default:
-      return p.start + t;
+      return p.start + p.step * t;
   }
 }
 
@@ -105,6 +107,31 @@ inline void store_first(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
     narrow_partial<Isa>(p, v, n, Isa{});
   } else {
     store_lanes<Isa, C>(p, v, n);
+  }
+}
+
+/// Stores the first n lanes of v into D, each divided by `divisor` and
+/// rounded once (from double through round-to-odd float): an 8-bit float
+/// cache gets the correctly rounded value of result / scale.
+template <class Isa, class C, class D>
+inline void store_divided(D* p, const batch_t<Isa, C>& v, std::int64_t n, double divisor) {
+  alignas(64) C buffer[batch_t<Isa, C>::size];
+  v.store_aligned(buffer);
+  for (std::int64_t i = 0; i < n; ++i) p[i] = from_double<D>(double(buffer[i]) / divisor);
+}
+
+/// Stores n lanes (a whole batch when n is its size) of a computed value:
+/// through the instruction set's conversions, or for an 8-bit float
+/// destination lane by lane, divided by its cache scale.
+template <class Isa, class C, class D>
+inline void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, double divisor) {
+  if constexpr (is_fp8<D>) {
+    if (divisor != 1.0) return store_divided<Isa, C>(p, v, n, divisor);
+    return store_lanes<Isa, C>(p, v, n);
+  } else {
+    (void)divisor;
+    if (n == lanes<Isa, C>) return store_whole<Isa, C>(p, v);
+    store_first<Isa, C>(p, v, n);
   }
 }
 
@@ -240,6 +267,53 @@ inline void fill_token_frequencies(const kernel::Angles& s, bool inverse, const 
   }
 }
 
+/// a + b as s + e exactly (Knuth's TwoSum); every step is one rounding
+/// between opaque values, so -ffast-math can not reassociate it.
+template <class Isa>
+inline void two_sum(const batch_t<Isa, double>& a, const batch_t<Isa, double>& b, batch_t<Isa, double>& s,
+                    batch_t<Isa, double>& e) {
+  s = opaque<Isa>(a + b, Isa{});
+  const batch_t<Isa, double> bb = opaque<Isa>(s - a, Isa{});
+  const batch_t<Isa, double> t1 = opaque<Isa>(s - bb, Isa{});
+  const batch_t<Isa, double> t2 = opaque<Isa>(a - t1, Isa{});
+  const batch_t<Isa, double> t3 = opaque<Isa>(b - bb, Isa{});
+  e = t2 + t3;
+}
+
+/// One token's coefficients of a change of tables: the angle position *
+/// (inv_new - inv_old) formed from the four exact products p_hi * inv and
+/// p_lo * inv (see sincos_position) as a double-double, so it is exact to
+/// 2^-100 relative, not the difference of two rounded angles; cos and sin
+/// scaled by s.scale (the ratio of the attention factors) or, inverse, its
+/// inverse with the sine negated.
+template <class Isa, class C>
+inline void fill_token_difference(const kernel::Angles& s, bool inverse, std::int64_t position, const double* inv_new,
+                                  const double* inv_old, std::int64_t n, C* c_out, C* s_out) {
+  using BD = batch_t<Isa, double>;
+  constexpr std::int64_t W = lanes<Isa, double>;
+  const double scale = inverse ? 1.0 / s.scale : s.scale;
+  const BD cos_scale(scale), sin_scale(inverse ? -scale : scale);
+  const std::int64_t low = position & 0xffff;
+  const BD p_hi = BD(double(position - low)), p_lo = BD(double(low));
+  for (std::int64_t i = 0; i < n; i += W) {
+    const BD vn = BD::load_unaligned(inv_new + i), vo = BD::load_unaligned(inv_old + i);
+    BD hi, e;
+    two_sum<Isa>(p_hi * vn, -(p_hi * vo), hi, e);
+    const BD lo = opaque<Isa>(p_lo * vn - p_lo * vo, Isa{}) + e;
+    BD sb, cb;
+    sincos_split<Isa, C>(hi, lo, sb, cb);
+    cb = cb * cos_scale;
+    sb = sb * sin_scale;
+    if constexpr (std::is_same<C, double>::value) {
+      cb.store_aligned(c_out + i);
+      sb.store_aligned(s_out + i);
+    } else {
+      store_as_float<Isa>(c_out + i, cb, Isa{});
+      store_as_float<Isa>(s_out + i, sb, Isa{});
+    }
+  }
+}
+
 /// One token's coefficients from table rows (a CosSinCache or a caller's
 /// table) selected by position (per pair, with several axes): scaled by
 /// table_scale, or for a caller's table in the inverse direction the inverse
@@ -272,9 +346,9 @@ inline void fill_token_table(const kernel::Angles& s, bool inverse, const std::i
 /// to double and its lane axes (for AngleKind::frequencies); a selection
 /// prepares each token's own.
 template <class Isa, class C>
-inline void fill_rows(const kernel::Angles& a, const double* inv, const LaneAxes<Isa>* axes, std::int64_t t0,
-                      std::int64_t nt, std::int64_t p0, std::int64_t n, bool expand, C* cos_rows, C* sin_rows,
-                      std::int64_t row_len) {
+inline void fill_rows(const kernel::Angles& a, const double* inv, const double* inv_old, const LaneAxes<Isa>* axes,
+                      std::int64_t t0, std::int64_t nt, std::int64_t p0, std::int64_t n, bool expand, C* cos_rows,
+                      C* sin_rows, std::int64_t row_len) {
   alignas(64) C c_tmp[kChunkPairs + kMaxLanes];
   alignas(64) C s_tmp[kChunkPairs + kMaxLanes];
   alignas(64) double own_inv[kChunkPairs + kMaxLanes];
@@ -287,7 +361,9 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const LaneAxes
     C* s_row = sin_rows + t * row_len;
     C* c_out = expand ? c_tmp : c_row;
     C* s_out = expand ? s_tmp : s_row;
-    if (s.kind == kernel::AngleKind::frequencies) {
+    if (s.kind == kernel::AngleKind::difference) {
+      fill_token_difference<Isa, C>(s, a.inverse, position[0], inv, inv_old, n, c_out, s_out);
+    } else if (s.kind == kernel::AngleKind::frequencies) {
       const double* table_inv = inv;
       const LaneAxes<Isa>* table_axes = axes;
       if (a.kind == kernel::AngleKind::select) {
@@ -314,10 +390,11 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const LaneAxes
 // loaded before it is stored, and partial batches touch only their lanes.
 // ---------------------------------------------------------------------------
 
-/// Copies channels [0, m) converting S to D and multiplying by `scale` (when
-/// not 1). In place (y == x) each batch is loaded before it is stored.
+/// Copies channels [0, m) converting S to D, multiplying by `scale` (when
+/// not 1) and dividing by `divisor` for an 8-bit float destination. In
+/// place (y == x) each batch is loaded before it is stored.
 template <class Isa, class C, class S, class D>
-inline void copy_channels(const S* x, D* y, std::int64_t m, C scale) {
+inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, double divisor = 1.0) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   const bool scaled = scale != C(1);
@@ -325,11 +402,11 @@ inline void copy_channels(const S* x, D* y, std::int64_t m, C scale) {
   std::int64_t j = 0;
   for (; j + N <= m; j += N) {
     const B v = load_whole<Isa, C>(x + j);
-    store_whole<Isa, C>(y + j, scaled ? v * k : v);
+    put<Isa, C>(y + j, scaled ? v * k : v, N, divisor);
   }
   if (j < m) {
     const B v = load_first<Isa, C>(x + j, m - j);
-    store_first<Isa, C>(y + j, scaled ? v * k : v, m - j);
+    put<Isa, C>(y + j, scaled ? v * k : v, m - j, divisor);
   }
 }
 
@@ -345,7 +422,8 @@ struct VectorRun {
   const S* x;
   D* y;
   std::int64_t x_step, y_step, count;
-  double scale;  ///< multiplies the rotated vectors (the query scale; 1 otherwise)
+  double scale;         ///< multiplies the rotated vectors (query scale, 1 / cache scale; 1 otherwise)
+  double divisor = 1.0; ///< divides what an 8-bit float destination stores (its cache scale)
 };
 
 /// Rotate-half pairs [p0, p0 + n) of every vector of a run (pairs `half`
@@ -371,8 +449,8 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       for (std::int64_t k = 0; k < K; ++k) {
         const B a = load_whole<Isa, C>(x1 + k * N);
         const B b = load_whole<Isa, C>(x1 + half + k * N);
-        store_whole<Isa, C>(y1 + k * N, xsimd::fms(a, cc[k], b * ss[k]));
-        store_whole<Isa, C>(y1 + half + k * N, xsimd::fma(a, ss[k], b * cc[k]));
+        put<Isa, C>(y1 + k * N, xsimd::fms(a, cc[k], b * ss[k]), N, run.divisor);
+        put<Isa, C>(y1 + half + k * N, xsimd::fma(a, ss[k], b * cc[k]), N, run.divisor);
       }
     }
   }
@@ -383,8 +461,8 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       D* y1 = run.y + j * run.y_step + p0 + i;
       const B a = load_whole<Isa, C>(x1);
       const B b = load_whole<Isa, C>(x1 + half);
-      store_whole<Isa, C>(y1, xsimd::fms(a, cc, b * ss));
-      store_whole<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc));
+      put<Isa, C>(y1, xsimd::fms(a, cc, b * ss), N, run.divisor);
+      put<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), N, run.divisor);
     }
   }
   if (i < n) {
@@ -395,8 +473,8 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       D* y1 = run.y + j * run.y_step + p0 + i;
       const B a = load_first<Isa, C>(x1, r);
       const B b = load_first<Isa, C>(x1 + half, r);
-      store_first<Isa, C>(y1, xsimd::fms(a, cc, b * ss), r);
-      store_first<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), r);
+      put<Isa, C>(y1, xsimd::fms(a, cc, b * ss), r, run.divisor);
+      put<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), r, run.divisor);
     }
   }
 }
@@ -422,7 +500,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
       D* y = run.y + j * run.y_step + 2 * p0 + i;
       for (std::int64_t k = 0; k < K; ++k) {
         const B v = load_whole<Isa, C>(x + k * N);
-        store_whole<Isa, C>(y + k * N, xsimd::fma(v, cc[k], swap_pairs<Isa, C>(v, Isa{}) * ss[k]));
+        put<Isa, C>(y + k * N, xsimd::fma(v, cc[k], swap_pairs<Isa, C>(v, Isa{}) * ss[k]), N, run.divisor);
       }
     }
   }
@@ -432,7 +510,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
       const B v = load_whole<Isa, C>(x);
-      store_whole<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss));
+      put<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), N, run.divisor);
     }
   }
   if (i < m) {
@@ -442,7 +520,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
       const B v = load_first<Isa, C>(x, r);
-      store_first<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), r);
+      put<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), r, run.divisor);
     }
   }
 }
@@ -464,26 +542,235 @@ inline double query_factor(const kernel::QueryScale& q, std::int64_t position) {
   return 1.0 + q.scale * std::log(std::floor((double(position) + q.offset) / q.interval) + 1.0);
 }
 
+/// Element offset of token t of a view (see kernel::TokenMap), or -1 when
+/// the token is skipped (a negative slot). Validation keeps every offset of
+/// an accepted call inside its buffer.
+template <class T>
+inline std::int64_t token_offset(const kernel::Heads<T>& h, std::int64_t t) {
+  const kernel::TokenMap& m = h.map;
+  switch (m.kind) {
+    case kernel::TokenMapKind::slots: {
+      const std::int64_t slot = m.slots[t];
+      if (slot < 0) return -1;
+      return (slot / m.page_size) * m.page_stride + (slot % m.page_size) * m.entry_stride;
+    }
+    case kernel::TokenMapKind::pages: {
+      const std::int64_t position = position_at(m.cache_positions, t);
+      const std::int64_t page = m.indices[m.indptr[m.batch[t]] + position / m.page_size];
+      return page * m.page_stride + (position % m.page_size) * m.entry_stride;
+    }
+    default:
+      return t * h.token_stride;
+  }
+}
+
+/// Rounds a batch through the storage type S and back (a no-op when S is
+/// the compute type): what storing and reloading the value would give.
+template <class Isa, class C, class S>
+inline batch_t<Isa, C> through(const batch_t<Isa, C>& v) {
+  if constexpr (std::is_same<S, C>::value) {
+    return v;
+  } else {
+    S buffer[batch_t<Isa, C>::size];
+    store_lanes<Isa, C>(buffer, v, lanes<Isa, C>);
+    return load_lanes<Isa, C>(buffer, lanes<Isa, C>);
+  }
+}
+
+/// One view of a call as the driver sees it.
+template <class S, class D>
+struct ViewWork {
+  const kernel::Heads<const S>* src = nullptr;
+  const kernel::Heads<D>* dst = nullptr;
+  bool rotate = true;      ///< false: channels copied only (V into a cache)
+  bool query = false;      ///< takes the per-token query factor
+  bool normalize = false;  ///< the head norm applies
+  double divisor = 1.0;    ///< what the destination stores is divided by it (cache scale)
+  bool head_outer = false; ///< heads farther apart than tokens: walk heads outside tokens
+  bool in_place = false;
+  bool active() const { return src != nullptr && src->heads > 0; }
+};
+
+template <class Isa, class C, class S, class D>
+inline ViewWork<S, D> view_work(const kernel::Heads<const S>& src, const kernel::Heads<D>& dst, std::int64_t tokens,
+                                bool rotate, bool query, bool normalize, double divisor) {
+  ViewWork<S, D> v;
+  v.src = &src;
+  v.dst = &dst;
+  v.rotate = rotate;
+  v.query = query;
+  v.normalize = normalize;
+  v.divisor = divisor;
+  v.in_place = static_cast<const void*>(src.data) == static_cast<const void*>(dst.data);
+  v.head_outer = tokens > 1 && src.heads > 1 && src.map.kind == kernel::TokenMapKind::linear &&
+                 dst.map.kind == kernel::TokenMapKind::linear && src.head_stride > src.token_stride;
+  return v;
+}
+
+/// The normalized channels [from, to) of one vector x (RMS factor r; per
+/// channel weight or 1 + weight), rounded through the storage type S when
+/// the norm says so, as a batch of lanes starting at channel j.
+template <class Isa, class C, class S>
+inline batch_t<Isa, C> normalized(const batch_t<Isa, C>& v, std::int64_t j, std::int64_t count, C r,
+                                  const kernel::HeadNorm& norm) {
+  using B = batch_t<Isa, C>;
+  B n = v * B(r);
+  if (norm.round_to_storage) n = through<Isa, C, S>(n);
+  if (norm.weight != nullptr || norm.gemma) {
+    alignas(64) C w[B::size];
+    for (std::int64_t i = 0; i < std::int64_t(B::size); ++i)
+      w[i] = i < count ? C(norm.weight != nullptr ? norm.weight[j + i] : 0.0f) + (norm.gemma ? C(1) : C(0)) : C(0);
+    n = n * B::load_aligned(w);
+    if (norm.round_to_storage) n = through<Isa, C, S>(n);
+  }
+  return n;
+}
+
+/// 1 / sqrt(mean of the squares of x's head_dim channels + eps).
+template <class Isa, class C, class S>
+inline C rms_factor(const S* x, std::int64_t head_dim, double eps) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  B acc(C(0));
+  std::int64_t j = 0;
+  for (; j + N <= head_dim; j += N) {
+    const B v = load_whole<Isa, C>(x + j);
+    acc = xsimd::fma(v, v, acc);
+  }
+  if (j < head_dim) {
+    const B v = load_first<Isa, C>(x + j, head_dim - j);
+    acc = xsimd::fma(v, v, acc);
+  }
+  alignas(64) C lanes_sum[B::size];
+  acc.store_aligned(lanes_sum);
+  C sum = 0;
+  for (std::size_t i = 0; i < B::size; ++i) sum += lanes_sum[i];
+  const C mean = sum / C(head_dim);
+  return C(1) / std::sqrt(mean + C(eps));
+}
+
+/// A whole vector with the head norm: normalized, its pairs [0, pairs)
+/// rotated with full coefficient rows c, s (rotated slice at offset off),
+/// the other channels normalized only; times `scale`, stored as D.
+template <class Isa, class C, class S, class D>
+inline void rotate_vector_normed(Pairing pairing, const S* x, D* y, std::int64_t head_dim, std::int64_t off,
+                                 std::int64_t pairs, const C* c, const C* s, const kernel::HeadNorm& norm, C scale,
+                                 double divisor) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  const C r = rms_factor<Isa, C>(x, head_dim, norm.eps);
+  const B k(scale);
+  // Everything is read before anything is written: in place is safe.
+  alignas(64) C values[2 * kChunkPairs + 2 * kMaxLanes];
+  alignas(64) C out[2 * kChunkPairs + 2 * kMaxLanes];
+  const std::int64_t m = 2 * pairs;
+  for (std::int64_t j = 0; j < m; j += N) {
+    const std::int64_t count = m - j < N ? m - j : N;
+    const B v = count == N ? load_whole<Isa, C>(x + off + j) : load_first<Isa, C>(x + off + j, count);
+    normalized<Isa, C, S>(v, off + j, count, r, norm).store_aligned(values + j);
+  }
+  if (pairing == Pairing::neox) {
+    for (std::int64_t i = 0; i < pairs; i += N) {
+      const B a = B::load_unaligned(values + i), b = B::load_unaligned(values + pairs + i);
+      const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
+      xsimd::fms(a, cc, b * ss).store_unaligned(out + i);
+      xsimd::fma(a, ss, b * cc).store_unaligned(out + pairs + i);
+    }
+  } else {
+    for (std::int64_t j = 0; j < m; j += N) {
+      const B v = B::load_aligned(values + j);
+      xsimd::fma(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j)).store_aligned(out + j);
+    }
+  }
+  auto rest = [&](std::int64_t from, std::int64_t to) {
+    for (std::int64_t j = from; j < to; j += N) {
+      const std::int64_t count = to - j < N ? to - j : N;
+      const B v = count == N ? load_whole<Isa, C>(x + j) : load_first<Isa, C>(x + j, count);
+      put<Isa, C>(y + j, normalized<Isa, C, S>(v, j, count, r, norm) * k, count, divisor);
+    }
+  };
+  // Channels outside the slice first (in place they were read above only
+  // for the slice; the slice's own stores come last).
+  rest(0, off);
+  rest(off + m, head_dim);
+  for (std::int64_t j = 0; j < m; j += N) {
+    const std::int64_t count = m - j < N ? m - j : N;
+    put<Isa, C>(y + off + j, B::load_aligned(out + j) * k, count, divisor);
+  }
+}
+
+/// Rotates (or copies) one token of a view with coefficient rows c, s for
+/// pairs [p0, p0 + n).
+template <class Isa, class C, class S, class D>
+inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t, std::int64_t pairs, std::int64_t off,
+                        std::int64_t p0, std::int64_t n, const C* c, const C* s, double factor,
+                        const kernel::HeadNorm& norm, std::int64_t prefetch_bytes, std::int64_t tokens) {
+  const kernel::Heads<const S>& src = *v.src;
+  const kernel::Heads<D>& dst = *v.dst;
+  const std::int64_t xo = token_offset(src, t), yo = token_offset(dst, t);
+  if (xo < 0 || yo < 0) return;
+  const double scale = (v.query ? factor : 1.0) / (is_fp8<D> ? 1.0 : v.divisor);
+  const double divisor = is_fp8<D> ? v.divisor : 1.0;
+  if (v.normalize) {
+    for (std::int64_t h = 0; h < src.heads; ++h)
+      rotate_vector_normed<Isa, C>(pairing, src.data + xo + h * src.head_stride, dst.data + yo + h * dst.head_stride,
+                                   src.head_dim, off, pairs, c, s, norm, C(scale), divisor);
+    return;
+  }
+  if (prefetch_bytes > 0 && t + 1 < tokens && p0 == 0 && src.map.kind == kernel::TokenMapKind::linear) {
+    for (std::int64_t h = 0; h < src.heads; ++h) {
+      const char* line = reinterpret_cast<const char*>(src.data + (t + 1) * src.token_stride + h * src.head_stride + off);
+      for (std::int64_t b = 0; b < prefetch_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
+    }
+  }
+  VectorRun<S, D> run{src.data + xo + off, dst.data + yo + off, src.head_stride, dst.head_stride, src.heads, scale};
+  run.divisor = divisor;
+  rotate_run<Isa, C>(pairing, run, pairs, p0, n, c, s);
+}
+
+/// The channels of one token of a view outside the rotated slice (all of
+/// them for a view that is only copied): copied and converted out of place,
+/// scaled by the query factor and divided for a cache scale.
+template <class Isa, class C, class S, class D>
+inline void token_rest(const ViewWork<S, D>& v, std::int64_t t, std::int64_t off, std::int64_t end, double factor) {
+  const kernel::Heads<const S>& src = *v.src;
+  const kernel::Heads<D>& dst = *v.dst;
+  const double scale = v.query ? factor : 1.0;
+  const bool needed = !v.rotate || !v.in_place || scale != 1.0 || v.divisor != 1.0;
+  if (!needed || v.normalize) return;
+  const std::int64_t xo = token_offset(src, t), yo = token_offset(dst, t);
+  if (xo < 0 || yo < 0) return;
+  const C k = C(scale / (is_fp8<D> ? 1.0 : v.divisor));
+  const double divisor = is_fp8<D> ? v.divisor : 1.0;
+  for (std::int64_t h = 0; h < src.heads; ++h) {
+    const S* x = src.data + xo + h * src.head_stride;
+    D* y = dst.data + yo + h * dst.head_stride;
+    if (!v.rotate) {
+      copy_channels<Isa, C>(x, y, src.head_dim, k, divisor);
+      continue;
+    }
+    if (off > 0) copy_channels<Isa, C>(x, y, off, k, divisor);
+    if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end, k, divisor);
+  }
+}
+
 /// The kernel: rotates every view of a validated call. Tokens go in blocks:
 /// the angle source fills the coefficient rows of a block once, and every
 /// head of every view uses them; a view whose heads are farther apart than
 /// its tokens (head-major) is walked head by head within the block, so each
 /// head's memory is read as one stream. Channels outside the rotated slice
-/// are copied when out of place, and scaled with the query scale. Neither
-/// allocates nor throws.
-template <class Isa, class S, class D>
-inline void rotate_call(const kernel::Call<S, D>& call) {
+/// are copied when out of place, and scaled with the query scale; views
+/// mapped into a paged cache find each token's memory through their map.
+/// Neither allocates nor throws.
+template <class Isa, class C, class... S, class... D>
+inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tokens, std::int64_t off,
+                      const kernel::QueryScale& qs, const kernel::HeadNorm& norm, const ViewWork<S, D>&... views) {
   static_assert(isa::compiled<Isa>, "this instruction set is not enabled by the compiler flags of this translation unit");
-  using C = compute_t<S, D>;
-  const kernel::Angles& a = call.angles;
   const std::int64_t pairs = a.pairs;
-  const std::int64_t tokens = call.tokens;
-  const kernel::QueryScale& qs = call.query_scale;
-  bool any_vector = false;
-  for (int v = 0; v < call.views; ++v) any_vector = any_vector || call.src[v].heads > 0;
-  if (tokens <= 0 || !any_vector || (pairs <= 0 && !qs.enabled)) return;
+  const bool any_vector = (views.active() || ...);
+  if (tokens <= 0 || !any_vector) return;
 
-  const bool expand = call.pairing == Pairing::interleaved;
+  const bool expand = pairing == Pairing::interleaved;
   const std::int64_t chunk = pairs < kChunkPairs ? pairs : kChunkPairs;
   const std::int64_t row_len = padded_to_lanes(expand ? 2 * chunk : chunk);
   std::int64_t block = row_len > 0 ? kScratch / row_len : kMaxBlockTokens;
@@ -492,28 +779,32 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
   alignas(64) C cos_rows[kScratch];
   alignas(64) C sin_rows[kScratch];
   alignas(64) double inv[kChunkPairs + kMaxLanes];
+  alignas(64) double inv_old[kChunkPairs + kMaxLanes];
   double factor[kMaxBlockTokens];
-  const bool on_the_fly = a.kind == kernel::AngleKind::frequencies;
-  auto widen_inv = [&](std::int64_t p0, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) inv[i] = double(a.inv_freq[p0 + i]);
-    for (std::int64_t i = n; i < padded_to_lanes(n); ++i) inv[i] = 0.0;
+  const bool on_the_fly = a.kind == kernel::AngleKind::frequencies || a.kind == kernel::AngleKind::difference;
+  auto widen = [&](double* out, const float* table, std::int64_t p0, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) out[i] = double(table[p0 + i]);
+    for (std::int64_t i = n; i < padded_to_lanes(n); ++i) out[i] = 0.0;
   };
   LaneAxes<Isa> lane_axes;
-  const bool with_axes = on_the_fly && a.axis != nullptr;
-  if (on_the_fly && pairs <= kChunkPairs) widen_inv(0, pairs);
-  if (with_axes && pairs <= kChunkPairs) lane_axes.prepare(a.axis, 0, pairs);
-
-  bool head_outer[kernel::kMaxViews] = {};
-  bool touch_rest[kernel::kMaxViews] = {};
-  for (int v = 0; v < call.views; ++v) {
-    head_outer[v] = tokens > 1 && call.src[v].heads > 1 && call.src[v].head_stride > call.src[v].token_stride;
-    const bool in_place = static_cast<const void*>(call.src[v].data) == static_cast<const void*>(call.dst[v].data);
-    touch_rest[v] = call.src[v].heads > 0 && (!in_place || (v == 0 && qs.enabled));
-  }
-  const std::int64_t off = call.rotary_offset;
+  const bool with_axes = a.kind == kernel::AngleKind::frequencies && a.axis != nullptr;
+  auto prepare_chunk = [&](std::int64_t p0, std::int64_t n) {
+    if (on_the_fly) widen(inv, a.inv_freq, p0, n);
+    if (a.kind == kernel::AngleKind::difference) widen(inv_old, a.inv_freq_old, p0, n);
+    if (with_axes) lane_axes.prepare(a.axis, p0, n);
+  };
+  if (pairs <= kChunkPairs) prepare_chunk(0, pairs);
+  const std::int64_t end = off + 2 * pairs;
   // With partial rotary only part of each head is touched, a pattern hardware
   // prefetchers follow poorly: prefetch the next token's rotated lines.
-  const std::int64_t rotated_bytes = 2 * pairs * std::int64_t(sizeof(S));
+  const std::int64_t prefetch_bytes = [&] {
+    std::int64_t bytes = 0;
+    ((bytes = views.active() && views.rotate && 2 * pairs < views.src->head_dim
+                  ? 2 * pairs * std::int64_t(sizeof(S))
+                  : bytes),
+     ...);
+    return bytes;
+  }();
 
   for (std::int64_t t0 = 0; t0 < tokens; t0 += block) {
     const std::int64_t nt = tokens - t0 < block ? tokens - t0 : block;
@@ -521,59 +812,72 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
       factor[t] = qs.enabled ? query_factor(qs, position_at(a.positions, t0 + t)) : 1.0;
     for (std::int64_t p0 = 0; p0 < pairs; p0 += chunk) {
       const std::int64_t n = pairs - p0 < chunk ? pairs - p0 : chunk;
-      if (on_the_fly && pairs > kChunkPairs) widen_inv(p0, n);
-      if (with_axes && pairs > kChunkPairs) lane_axes.prepare(a.axis, p0, n);
-      fill_rows<Isa, C>(a, inv, with_axes ? &lane_axes : nullptr, t0, nt, p0, n, expand, cos_rows, sin_rows, row_len);
-      for (int v = 0; v < call.views; ++v) {
-        if (!head_outer[v]) continue;
-        const kernel::Heads<const S>& src = call.src[v];
-        const kernel::Heads<D>& dst = call.dst[v];
-        for (std::int64_t h = 0; h < src.heads; ++h)
+      if (pairs > kChunkPairs) prepare_chunk(p0, n);
+      fill_rows<Isa, C>(a, inv, inv_old, with_axes ? &lane_axes : nullptr, t0, nt, p0, n, expand, cos_rows, sin_rows,
+                        row_len);
+      // Head-major views: one head's tokens after another.
+      auto head_outer = [&](const auto& v) {
+        if (!v.active() || !v.rotate || !v.head_outer || v.normalize) return;
+        const double divisor = is_fp8<std::remove_const_t<std::remove_pointer_t<decltype(v.dst->data)>>> ? v.divisor : 1.0;
+        for (std::int64_t h = 0; h < v.src->heads; ++h)
           for (std::int64_t t = 0; t < nt; ++t) {
             const std::int64_t tt = t0 + t;
-            const VectorRun<S, D> run{src.data + tt * src.token_stride + h * src.head_stride + off,
-                                      dst.data + tt * dst.token_stride + h * dst.head_stride + off, 0, 0, 1,
-                                      v == 0 ? factor[t] : 1.0};
-            rotate_run<Isa, C>(call.pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
+            const double scale =
+                (v.query ? factor[t] : 1.0) /
+                (is_fp8<std::remove_const_t<std::remove_pointer_t<decltype(v.dst->data)>>> ? 1.0 : v.divisor);
+            using VS = std::remove_const_t<std::remove_pointer_t<decltype(v.src->data)>>;
+            using VD = std::remove_pointer_t<decltype(v.dst->data)>;
+            VectorRun<VS, VD> run{v.src->data + tt * v.src->token_stride + h * v.src->head_stride + off,
+                                  v.dst->data + tt * v.dst->token_stride + h * v.dst->head_stride + off, 0, 0, 1,
+                                  scale};
+            run.divisor = divisor;
+            rotate_run<Isa, C>(pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
           }
-      }
+      };
+      (head_outer(views), ...);
       for (std::int64_t t = 0; t < nt; ++t) {
-        const std::int64_t tt = t0 + t;
-        for (int v = 0; v < call.views; ++v) {
-          if (head_outer[v] || call.src[v].heads == 0) continue;
-          const kernel::Heads<const S>& src = call.src[v];
-          const kernel::Heads<D>& dst = call.dst[v];
-          if (2 * pairs < src.head_dim && tt + 1 < tokens && p0 == 0) {
-            for (std::int64_t h = 0; h < src.heads; ++h) {
-              const char* line = reinterpret_cast<const char*>(src.data + (tt + 1) * src.token_stride +
-                                                               h * src.head_stride + off);
-              for (std::int64_t b = 0; b < rotated_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
-            }
-          }
-          const VectorRun<S, D> run{src.data + tt * src.token_stride + off, dst.data + tt * dst.token_stride + off,
-                                    src.head_stride, dst.head_stride, src.heads, v == 0 ? factor[t] : 1.0};
-          rotate_run<Isa, C>(call.pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
-        }
+        auto token_order = [&](const auto& v) {
+          if (!v.active() || !v.rotate || v.head_outer) return;
+          if (v.normalize && p0 > 0) return;  // a normalized vector is done whole with the first chunk
+          token_chunk<Isa, C>(pairing, v, t0 + t, pairs, off, p0, n, cos_rows + t * row_len, sin_rows + t * row_len,
+                              factor[t], norm, prefetch_bytes, tokens);
+        };
+        (token_order(views), ...);
       }
     }
-    // Channels outside the rotated slice: copied out of place, and scaled
-    // for the queries.
-    const std::int64_t end = off + 2 * pairs;
-    for (int v = 0; v < call.views; ++v) {
-      if (!touch_rest[v]) continue;
-      const kernel::Heads<const S>& src = call.src[v];
-      const kernel::Heads<D>& dst = call.dst[v];
-      for (std::int64_t t = t0; t < t0 + nt; ++t) {
-        const C m = C(v == 0 ? factor[t - t0] : 1.0);
-        for (std::int64_t h = 0; h < src.heads; ++h) {
-          const S* x = src.data + t * src.token_stride + h * src.head_stride;
-          D* y = dst.data + t * dst.token_stride + h * dst.head_stride;
-          if (off > 0) copy_channels<Isa, C>(x, y, off, m);
-          if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end, m);
-        }
-      }
-    }
+    auto rest = [&](const auto& v) {
+      if (!v.active()) return;
+      for (std::int64_t t = 0; t < nt; ++t) token_rest<Isa, C>(v, t0 + t, off, end, factor[t]);
+    };
+    (rest(views), ...);
   }
+}
+
+/// Runs a validated Call (one or two views of the same types).
+template <class Isa, class S, class D>
+inline void rotate_call(const kernel::Call<S, D>& call) {
+  using C = compute_t<S, D>;
+  const bool norm = call.norm.enabled;
+  const kernel::Heads<const S> none_src{};
+  const kernel::Heads<D> none_dst{};
+  const auto v0 = view_work<Isa, C>(call.src[0], call.dst[0], call.tokens, call.angles.pairs > 0,
+                                    call.query_scale.enabled, norm, 1.0);
+  auto v1 = call.views > 1 ? view_work<Isa, C>(call.src[1], call.dst[1], call.tokens, call.angles.pairs > 0, false, norm, 1.0)
+                           : view_work<Isa, C>(none_src, none_dst, 0, false, false, false, 1.0);
+  if (call.views < 2) v1.src = nullptr;
+  run_views<Isa, C>(call.pairing, call.angles, call.tokens, call.rotary_offset, call.query_scale, call.norm, v0, v1);
+}
+
+/// Runs a validated StoreCall: Q rotated (in place or into q_dst), K rotated
+/// into its cache, V copied into its cache, in one pass.
+template <class Isa, class S, class QD, class KD>
+inline void store_call(const kernel::StoreCall<S, QD, KD>& call) {
+  using C = compute_t<S, compute_t<QD, KD>>;
+  const bool norm = call.norm.enabled;
+  const auto q = view_work<Isa, C>(call.q_src, call.q_dst, call.tokens, true, call.query_scale.enabled, norm, 1.0);
+  const auto k = view_work<Isa, C>(call.k_src, call.k_dst, call.tokens, true, false, norm, call.k_scale);
+  const auto v = view_work<Isa, C>(call.v_src, call.v_dst, call.tokens, false, false, false, call.v_scale);
+  run_views<Isa, C>(call.pairing, call.angles, call.tokens, call.rotary_offset, call.query_scale, call.norm, q, k, v);
 }
 
 }  // namespace detail

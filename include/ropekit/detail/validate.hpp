@@ -574,9 +574,9 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
     // the kernel sees zeros, so it forms no pointer from them.
     const bool empty = src[v].heads == 0 || src[v].tokens == 0;
     call.src[v] = kernel::Heads<const S>{src[v].data, src[v].heads, src[v].head_dim, empty ? 0 : src[v].token_stride,
-                                         empty ? 0 : src[v].head_stride};
+                                         empty ? 0 : src[v].head_stride, kernel::TokenMap{}};
     call.dst[v] = kernel::Heads<D>{dst[v].data, dst[v].heads, dst[v].head_dim, empty ? 0 : dst[v].token_stride,
-                                   empty ? 0 : dst[v].head_stride};
+                                   empty ? 0 : dst[v].head_stride, kernel::TokenMap{}};
   }
   return true;
 }
