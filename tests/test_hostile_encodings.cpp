@@ -130,13 +130,20 @@ TEST(ReropeEdges, EmptyQueriesNeedNoPositions) {
 // position) rotates to NaN; that is apply's answer for those arguments, not a
 // rejection, so the logits come back in full (NaN), not as an empty matrix
 // without an error.
-TEST(ReropeEdges, ATableWhoseAnglesOverflowIsComputedNotDropped) {
+// Angles beyond the accurate range (inv_freq 3e38 at position 3) are
+// rejected by the kernels' position check, which rerope_logits's probe of
+// the extreme positions passes on: an error naming the position, nothing
+// computed.
+TEST(ReropeEdges, ATableWhoseAnglesLeaveTheAccurateRangeIsRejected) {
   const ropekit::Frequencies f{{3e38f}, 1.0f};
   const ropekit::RowMatrixXf q = ropekit::RowMatrixXf::Ones(2, 2), k = ropekit::RowMatrixXf::Ones(3, 2);
   const std::int64_t qp[2] = {3, 4}, kp[3] = {0, 1, 2};
-  const auto logits = ropekit::rerope_logits(ropekit::Pairing::neox, f, q, qp, k, kp, 2, 4.0);
-  EXPECT_EQ(logits.rows(), 2);
-  EXPECT_EQ(logits.cols(), 3);
+  try {
+    (void)ropekit::rerope_logits(ropekit::Pairing::neox, f, q, qp, k, kp, 2, 4.0);
+    ADD_FAILURE() << "accepted";
+  } catch (const ropekit::error& e) {
+    EXPECT_NE(std::string(e.what()).find("accurate range"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ReropeEdges, PositionMapAtTheEndOfInt64) {

@@ -215,7 +215,7 @@ void check_layout(const Layout& L, Pairing pairing, bool use_cache, bool in_plac
   const double af = direction == ropekit::Direction::forward ? L.axes.attention_factor : 1.0 / L.axes.attention_factor;
   int failures = 0;
   for (std::int64_t t = 0; t < tokens && failures < 5; ++t) {
-    const double m = with_query_scale ? ropekit::reference::query_factor(qs, pos[std::size_t(t)]) : 1.0;
+    const double m = with_query_scale ? qs.at(pos[std::size_t(t)]) : 1.0;
     for (std::int64_t h = 0; h < heads && failures < 5; ++h)
       for (std::int64_t d = 0; d < head_dim && failures < 5; ++d) {
         const std::size_t at = std::size_t((t * heads + h) * head_dim + d);

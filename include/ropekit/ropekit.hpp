@@ -11,6 +11,8 @@
 #include "frequencies.hpp"
 #include "isa.hpp"
 #include "kernel_call.hpp"
+#include "layer.hpp"
+#include "model.hpp"
 #include "multi_axis.hpp"
 #include "positions.hpp"
 #include "query_scale.hpp"

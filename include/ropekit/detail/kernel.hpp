@@ -10,6 +10,7 @@
 
 #include "../arch/all.hpp"
 #include "../kernel_call.hpp"
+#include "../query_scale.hpp"
 #include "sincos.hpp"
 
 ROPEKIT_INTRINSICS_BEGIN
@@ -536,10 +537,10 @@ inline void rotate_run(Pairing pairing, const VectorRun<S, D>& run, std::int64_t
   }
 }
 
-/// The query scale of a token at `position`: 1 + scale * ln(floor((position +
-/// offset) / interval) + 1) (validated finite).
+/// The query scale of a token at `position` (see PositionQueryScale;
+/// validated finite).
 inline double query_factor(const kernel::QueryScale& q, std::int64_t position) {
-  return 1.0 + q.scale * std::log(std::floor((double(position) + q.offset) / q.interval) + 1.0);
+  return PositionQueryScale{q.scale, q.offset, q.interval}.at(position);
 }
 
 /// Element offset of token t of a view (see kernel::TokenMap), or -1 when

@@ -514,7 +514,7 @@ inline bool check_query_positions(const char* function, const kernel::QueryScale
   for (std::int64_t t = 0; t < tokens; ++t) {
     const std::int64_t p = position_at(s, t);
     const double inner = std::floor((double(p) + q.offset) / q.interval) + 1.0;
-    if (!(inner > 0) || !is_finite(1.0 + q.scale * std::log(inner)))
+    if (!(inner > 0) || !is_finite(query_factor(q, p)))
       return fail(function, ("positions[" + std::to_string(t) + "]").c_str(), p,
                   "gives floor((position + offset) / interval) + 1 <= 0: the query scale's logarithm is undefined"),
              false;

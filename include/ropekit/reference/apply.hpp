@@ -76,11 +76,6 @@ inline void rotate(Pairing pairing, std::int64_t pairs, std::int64_t offset, con
   }
 }
 
-/// The query scale of ropekit::PositionQueryScale at a position, in double.
-inline double query_factor(const PositionQueryScale& q, std::int64_t position) {
-  return 1.0 + q.scale * std::log(std::floor((double(position) + q.offset) / q.interval) + 1.0);
-}
-
 /// Reference of ropekit::apply_into with an axis table: token t's pair i
 /// turns by positions[axis[i] * axis_stride + t] * inv_freq[i], cos and sin
 /// scaled by the attention factor (forward), or by the negated angle with cos
@@ -103,7 +98,7 @@ inline void apply_into(Pairing pairing, const AxisFrequencies& freq, const Heads
         c *= scale;
         s *= sign * scale;
       },
-      [&](std::int64_t t) { return options.query_scale ? query_factor(*options.query_scale, positions[t]) : 1.0; });
+      [&](std::int64_t t) { return options.query_scale ? options.query_scale->at(positions[t]) : 1.0; });
 }
 
 /// Reference of ropekit::apply_into with one position per token: as above
