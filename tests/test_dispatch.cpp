@@ -23,7 +23,7 @@ namespace {
 
 using ropekit::dispatch::Target;
 
-const std::vector<Target> kAll = {Target::sse2, Target::avx2,      Target::avx512,
+const std::vector<Target> kAll = {Target::sse2,        Target::avx2, Target::avx512,
                                   Target::avx512_bf16, Target::neon, Target::neon_bf16};
 
 /// What this CPU can run, from the compiler's view of the CPU.
@@ -174,6 +174,49 @@ TEST(Dispatch, EveryTargetMatchesTheHeaderKernel) {
   check_target<ropekit::isa::avx512_bf16>(Target::avx512_bf16);
   check_target<ropekit::isa::neon>(Target::neon);
   check_target<ropekit::isa::neon_bf16>(Target::neon_bf16);
+  EXPECT_TRUE(ropekit::dispatch::select(before));
+}
+
+/// Every target with an FMA unit (all but sse2) rounds the same operations
+/// the same way, so the results agree bit for bit whichever one runs: a
+/// fleet of different CPUs gives identical outputs.
+template <class T>
+void expect_fma_targets_agree() {
+  ropekit::RopeSpec spec;
+  spec.rotary_dim = 120;
+  ropekit::scaling::Yarn yarn;
+  yarn.factor = 8.0;
+  yarn.original_max_position_embeddings = 4096;
+  spec.scaling = yarn;
+  const auto f = ropekit::frequencies(spec);
+  const std::int64_t tokens = 9;
+  const auto x = rk_test::random_vector<T>(std::size_t(tokens * 3 * 128));
+  std::vector<std::int64_t> pos(static_cast<std::size_t>(tokens));
+  for (auto& p : pos) p = std::int64_t(rk_test::rng()() % 2147483647u);
+  std::vector<T> first;
+  const char* first_name = nullptr;
+  for (Target t : {Target::avx2, Target::avx512, Target::avx512_bf16, Target::neon, Target::neon_bf16}) {
+    if (!ropekit::dispatch::supported(t)) continue;
+    ASSERT_TRUE(ropekit::dispatch::select(t));
+    std::vector<T> y = x;
+    for (ropekit::Pairing pairing : {ropekit::Pairing::neox, ropekit::Pairing::interleaved})
+      ropekit::apply(pairing, f, ropekit::HeadsView<T>::token_major(y.data(), tokens, 3, 128), pos);
+    if (first_name == nullptr) {
+      first = y;
+      first_name = ropekit::dispatch::name(t);
+      continue;
+    }
+    EXPECT_EQ(std::memcmp(first.data(), y.data(), y.size() * sizeof(T)), 0)
+        << ropekit::dispatch::name(t) << " differs from " << first_name;
+  }
+}
+
+TEST(Dispatch, TargetsWithFmaAgreeBitForBit) {
+  const Target before = ropekit::dispatch::selected();
+  expect_fma_targets_agree<float>();
+  expect_fma_targets_agree<double>();
+  expect_fma_targets_agree<ropekit::bf16>();
+  expect_fma_targets_agree<ropekit::f16>();
   EXPECT_TRUE(ropekit::dispatch::select(before));
 }
 

@@ -149,6 +149,25 @@ inline void scale_queries(HeadsView<T> q, Positions positions, PositionQueryScal
                             positions, options);
 }
 
+/// RMS-normalizes every head of src into dst without rotating (see RmsNorm;
+/// the same view for in place): the normalization rotate-with-norm calls
+/// fuse, alone. With round_to_storage and D the source type, an unfused
+/// pipeline of this call and apply gives bit for bit what apply with
+/// ApplyOptions::norm gives in one pass. Shapes must match; head_dim <=
+/// 1024 is not required here (nothing is rotated).
+template <class Arch = auto_arch, class S, class D>
+inline void rms_norm_heads(HeadsView<S> src, HeadsView<D> dst, const RmsNorm& norm) {
+  static_assert(!std::is_const<D>::value, "rms_norm_heads: dst must be writable");
+  using SV = std::remove_const_t<S>;
+  const HeadsView<const SV> srcs[1] = {detail::as_const(src)};
+  const HeadsView<D> dsts[1] = {dst};
+  const char* const names[2] = {"src", "dst"};
+  ApplyOptions options;
+  options.norm = norm;
+  detail::apply_views<Arch>("ropekit::rms_norm_heads", Pairing::neox, detail::NoRotation{}, srcs, dsts, names, 1,
+                            PositionRange{0}, options);
+}
+
 }  // namespace ROPEKIT_ABI_NAMESPACE
 }  // namespace ropekit
 

@@ -51,10 +51,11 @@ bool select(Target target);
 /// double, f16, bf16), float -> f16/bf16 and f16/bf16 -> float. Other pairs
 /// run the header's kernel for the caller's compiler flags.
 template <class S, class D>
-constexpr bool has_kernel =
-    std::is_same<S, D>::value ||
-    (std::is_same<S, float>::value && (std::is_same<D, f16>::value || std::is_same<D, bf16>::value)) ||
-    (std::is_same<D, float>::value && (std::is_same<S, f16>::value || std::is_same<S, bf16>::value));
+constexpr bool has_kernel = std::is_same<S, D>::value ||
+                            (std::is_same<S, float>::value &&
+                             (std::is_same<D, f16>::value || std::is_same<D, bf16>::value)) ||
+                            (std::is_same<D, float>::value &&
+                             (std::is_same<S, f16>::value || std::is_same<S, bf16>::value));
 
 /// Runs a validated call (see kernel_call.hpp) on the selected target.
 /// ropekit::apply calls these; they trust their argument completely.
@@ -66,6 +67,31 @@ void rotate(const kernel::Call<float, f16>& call);
 void rotate(const kernel::Call<float, bf16>& call);
 void rotate(const kernel::Call<f16, float>& call);
 void rotate(const kernel::Call<bf16, float>& call);
+
+/// True for the store calls the library has kernels for: Q kept in its
+/// source type S (float, f16 or bf16) and the caches of type S, 8-bit e4m3
+/// or e5m2, or, from float, f16 or bf16. Other combinations run the
+/// header's kernel for the caller's compiler flags.
+template <class S, class QD, class KD>
+constexpr bool has_store_kernel =
+    (std::is_same<S, float>::value || std::is_same<S, f16>::value || std::is_same<S, bf16>::value) &&
+    std::is_same<S, QD>::value &&
+    (std::is_same<KD, S>::value || std::is_same<KD, e4m3>::value || std::is_same<KD, e5m2>::value ||
+     (std::is_same<S, float>::value && (std::is_same<KD, f16>::value || std::is_same<KD, bf16>::value)));
+
+/// Runs a validated rotate-and-store call (see kernel_call.hpp) on the
+/// selected target. ropekit::rotate_and_store calls these.
+void store(const kernel::StoreCall<float, float, float>& call);
+void store(const kernel::StoreCall<float, float, f16>& call);
+void store(const kernel::StoreCall<float, float, bf16>& call);
+void store(const kernel::StoreCall<float, float, e4m3>& call);
+void store(const kernel::StoreCall<float, float, e5m2>& call);
+void store(const kernel::StoreCall<f16, f16, f16>& call);
+void store(const kernel::StoreCall<f16, f16, e4m3>& call);
+void store(const kernel::StoreCall<f16, f16, e5m2>& call);
+void store(const kernel::StoreCall<bf16, bf16, bf16>& call);
+void store(const kernel::StoreCall<bf16, bf16, e4m3>& call);
+void store(const kernel::StoreCall<bf16, bf16, e5m2>& call);
 
 }  // namespace dispatch
 }  // namespace ropekit

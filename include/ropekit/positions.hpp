@@ -67,6 +67,13 @@ class Positions {
   Positions(const I (&array)[N])  // NOLINT(google-explicit-constructor)
       : kind_(kind_of<I>()), data_(array), count_(std::int64_t(N)) {}
 
+  /// The same position (or position delta) for every token.
+  static Positions same(std::int64_t value) {
+    Positions p(PositionRange{value});
+    p.step_ = 0;
+    return p;
+  }
+
   /// `n_axes` (1 to 4) position components per token, `count` tokens:
   /// component a of token t at data[a * axis_stride + t] (axis_stride
   /// defaults to count, i.e. [n_axes][count]).
@@ -96,6 +103,8 @@ class Positions {
   std::int64_t count() const { return count_; }
   /// First position of a range.
   std::int64_t start() const { return start_; }
+  /// Step of a range: 1 (start, start + 1, ...) or 0 (Positions::same).
+  std::int64_t step() const { return step_; }
   /// Position components per token (1 unless built with axes()).
   int n_axes() const { return n_axes_; }
   /// Elements between the components of one token.
@@ -118,6 +127,7 @@ class Positions {
   const void* data_ = nullptr;
   std::int64_t count_ = -1;
   std::int64_t start_ = 0;
+  std::int64_t step_ = 1;
   int n_axes_ = 1;
   std::int64_t axis_stride_ = 0;
   bool bounded_ = false;

@@ -41,8 +41,8 @@ Features detect() {
     __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     xcr0 = (static_cast<unsigned long long>(hi) << 32) | lo;
   }
-  const bool os_avx = (xcr0 & 0x6) == 0x6;        // XMM and YMM state
-  const bool os_avx512 = (xcr0 & 0xe6) == 0xe6;   // and opmask, ZMM_Hi256, Hi16_ZMM
+  const bool os_avx = (xcr0 & 0x6) == 0x6;       // XMM and YMM state
+  const bool os_avx512 = (xcr0 & 0xe6) == 0xe6;  // and opmask, ZMM_Hi256, Hi16_ZMM
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
   const bool avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512cd = (b >> 28) & 1,
              avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
@@ -60,7 +60,7 @@ Features detect() {
 Features detect() {
   Features f;
   const unsigned long hwcap = getauxval(AT_HWCAP), hwcap2 = getauxval(AT_HWCAP2);
-  const bool asimd = (hwcap >> 1) & 1;    // HWCAP_ASIMD
+  const bool asimd = (hwcap >> 1) & 1;   // HWCAP_ASIMD
   const bool bf16 = (hwcap2 >> 14) & 1;  // HWCAP2_BF16
   f.target[int(dispatch::Target::neon)] = asimd;
   f.target[int(dispatch::Target::neon_bf16)] = asimd && bf16;
@@ -178,28 +178,26 @@ bool select(Target target) {
   return true;
 }
 
-void rotate(const kernel::Call<float, float>& call) {
-  dispatch_impl::table().f32_f32(call);
-}
-void rotate(const kernel::Call<double, double>& call) {
-  dispatch_impl::table().f64_f64(call);
-}
+void rotate(const kernel::Call<float, float>& call) { dispatch_impl::table().f32_f32(call); }
+void rotate(const kernel::Call<double, double>& call) { dispatch_impl::table().f64_f64(call); }
 void rotate(const kernel::Call<f16, f16>& call) { dispatch_impl::table().f16_f16(call); }
-void rotate(const kernel::Call<bf16, bf16>& call) {
-  dispatch_impl::table().bf16_bf16(call);
-}
-void rotate(const kernel::Call<float, f16>& call) {
-  dispatch_impl::table().f32_f16(call);
-}
-void rotate(const kernel::Call<float, bf16>& call) {
-  dispatch_impl::table().f32_bf16(call);
-}
-void rotate(const kernel::Call<f16, float>& call) {
-  dispatch_impl::table().f16_f32(call);
-}
-void rotate(const kernel::Call<bf16, float>& call) {
-  dispatch_impl::table().bf16_f32(call);
-}
+void rotate(const kernel::Call<bf16, bf16>& call) { dispatch_impl::table().bf16_bf16(call); }
+void rotate(const kernel::Call<float, f16>& call) { dispatch_impl::table().f32_f16(call); }
+void rotate(const kernel::Call<float, bf16>& call) { dispatch_impl::table().f32_bf16(call); }
+void rotate(const kernel::Call<f16, float>& call) { dispatch_impl::table().f16_f32(call); }
+void rotate(const kernel::Call<bf16, float>& call) { dispatch_impl::table().bf16_f32(call); }
+
+void store(const kernel::StoreCall<float, float, float>& call) { dispatch_impl::table().store_f32_f32(call); }
+void store(const kernel::StoreCall<float, float, f16>& call) { dispatch_impl::table().store_f32_f16(call); }
+void store(const kernel::StoreCall<float, float, bf16>& call) { dispatch_impl::table().store_f32_bf16(call); }
+void store(const kernel::StoreCall<float, float, e4m3>& call) { dispatch_impl::table().store_f32_e4m3(call); }
+void store(const kernel::StoreCall<float, float, e5m2>& call) { dispatch_impl::table().store_f32_e5m2(call); }
+void store(const kernel::StoreCall<f16, f16, f16>& call) { dispatch_impl::table().store_f16_f16(call); }
+void store(const kernel::StoreCall<f16, f16, e4m3>& call) { dispatch_impl::table().store_f16_e4m3(call); }
+void store(const kernel::StoreCall<f16, f16, e5m2>& call) { dispatch_impl::table().store_f16_e5m2(call); }
+void store(const kernel::StoreCall<bf16, bf16, bf16>& call) { dispatch_impl::table().store_bf16_bf16(call); }
+void store(const kernel::StoreCall<bf16, bf16, e4m3>& call) { dispatch_impl::table().store_bf16_e4m3(call); }
+void store(const kernel::StoreCall<bf16, bf16, e5m2>& call) { dispatch_impl::table().store_bf16_e5m2(call); }
 
 }  // namespace dispatch
 }  // namespace ropekit

@@ -20,10 +20,16 @@ static_assert(isa::compiled<Isa>, "the flags of this translation unit do not ena
 
 extern const KernelTable ROPEKIT_PP_CAT(table_, ROPEKIT_DISPATCH_TARGET);
 const KernelTable ROPEKIT_PP_CAT(table_, ROPEKIT_DISPATCH_TARGET) = {
-    &detail::rotate_call<Isa, float, float>, &detail::rotate_call<Isa, double, double>,
-    &detail::rotate_call<Isa, f16, f16>,     &detail::rotate_call<Isa, bf16, bf16>,
-    &detail::rotate_call<Isa, float, f16>,   &detail::rotate_call<Isa, float, bf16>,
-    &detail::rotate_call<Isa, f16, float>,   &detail::rotate_call<Isa, bf16, float>,
+    &detail::rotate_call<Isa, float, float>,       &detail::rotate_call<Isa, double, double>,
+    &detail::rotate_call<Isa, f16, f16>,           &detail::rotate_call<Isa, bf16, bf16>,
+    &detail::rotate_call<Isa, float, f16>,         &detail::rotate_call<Isa, float, bf16>,
+    &detail::rotate_call<Isa, f16, float>,         &detail::rotate_call<Isa, bf16, float>,
+    &detail::store_call<Isa, float, float, float>, &detail::store_call<Isa, float, float, f16>,
+    &detail::store_call<Isa, float, float, bf16>,  &detail::store_call<Isa, float, float, e4m3>,
+    &detail::store_call<Isa, float, float, e5m2>,  &detail::store_call<Isa, f16, f16, f16>,
+    &detail::store_call<Isa, f16, f16, e4m3>,      &detail::store_call<Isa, f16, f16, e5m2>,
+    &detail::store_call<Isa, bf16, bf16, bf16>,    &detail::store_call<Isa, bf16, bf16, e4m3>,
+    &detail::store_call<Isa, bf16, bf16, e5m2>,
 };
 
 }  // namespace dispatch_impl

@@ -10,6 +10,8 @@ namespace dispatch_impl {
 
 template <class S, class D>
 using kernel_fn = void (*)(const kernel::Call<S, D>&);
+template <class S, class KD>
+using store_fn = void (*)(const kernel::StoreCall<S, S, KD>&);
 
 /// One kernel per element-type pair of dispatch::has_kernel.
 struct KernelTable {
@@ -21,6 +23,18 @@ struct KernelTable {
   kernel_fn<float, bf16> f32_bf16;
   kernel_fn<f16, float> f16_f32;
   kernel_fn<bf16, float> bf16_f32;
+  // One store kernel per combination of dispatch::has_store_kernel.
+  store_fn<float, float> store_f32_f32;
+  store_fn<float, f16> store_f32_f16;
+  store_fn<float, bf16> store_f32_bf16;
+  store_fn<float, e4m3> store_f32_e4m3;
+  store_fn<float, e5m2> store_f32_e5m2;
+  store_fn<f16, f16> store_f16_f16;
+  store_fn<f16, e4m3> store_f16_e4m3;
+  store_fn<f16, e5m2> store_f16_e5m2;
+  store_fn<bf16, bf16> store_bf16_bf16;
+  store_fn<bf16, e4m3> store_bf16_e4m3;
+  store_fn<bf16, e5m2> store_bf16_e5m2;
 };
 
 // Defined by the translation unit of each instruction set built for this

@@ -31,6 +31,10 @@
 //  apply_quadrant<Isa>(t, s, c, sin, cos, tag)    sin and cos of r + k pi/2 from s = sin r, c = cos r,
 //                                                 where t = k + 1.5 * 2^52 exactly (k's low bits are
 //                                                 the low bits of t's mantissa)
+//  multiply_add / multiply_sub<Isa, C>(a, b, c)   a * b + c / a * b - c, one rounding (fused) on every
+//                                                 instruction set with an FMA unit; sse2 has none and
+//                                                 rounds the product first. (xsimd 8.1 does not fuse on
+//                                                 AVX-512F: the overloads there call the instruction.)
 
 ROPEKIT_INTRINSICS_BEGIN
 
@@ -159,6 +163,17 @@ inline batch_t<Isa, double> opaque(const batch_t<Isa, double>& v, const isa::gen
   touch[0] = touch[0];
 #endif
   return batch_t<Isa, double>::load_aligned(buffer);
+}
+
+template <class Isa, class C>
+inline batch_t<Isa, C> multiply_add(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c,
+                                    const isa::generic&) {
+  return xsimd::fma(a, b, c);
+}
+template <class Isa, class C>
+inline batch_t<Isa, C> multiply_sub(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c,
+                                    const isa::generic&) {
+  return xsimd::fms(a, b, c);
 }
 
 template <class Isa>

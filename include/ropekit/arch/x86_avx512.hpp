@@ -61,7 +61,8 @@ inline avx512_float widen_partial(const f16* p, std::int64_t n, const isa::avx51
 }
 template <class Isa>
 inline avx512_float widen_partial(const bf16* p, std::int64_t n, const isa::avx512&) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(first_lanes16(n), p)), 16));
+  return _mm512_castsi512_ps(
+      _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(first_lanes16(n), p)), 16));
 }
 template <class Isa>
 inline void narrow_partial(f16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
@@ -98,6 +99,35 @@ template <class Isa, class C>
 inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> swap_pairs(const avx512_double& v,
                                                                                   const isa::avx512&) {
   return _mm512_permute_pd(v, 0x55);
+}
+
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, float>::value, avx512_float> multiply_add(const avx512_float& a,
+                                                                                  const avx512_float& b,
+                                                                                  const avx512_float& c,
+                                                                                  const isa::avx512&) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_add(const avx512_double& a,
+                                                                                    const avx512_double& b,
+                                                                                    const avx512_double& c,
+                                                                                    const isa::avx512&) {
+  return _mm512_fmadd_pd(a, b, c);
+}
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, float>::value, avx512_float> multiply_sub(const avx512_float& a,
+                                                                                  const avx512_float& b,
+                                                                                  const avx512_float& c,
+                                                                                  const isa::avx512&) {
+  return _mm512_fmsub_ps(a, b, c);
+}
+template <class Isa, class C>
+inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_sub(const avx512_double& a,
+                                                                                    const avx512_double& b,
+                                                                                    const avx512_double& c,
+                                                                                    const isa::avx512&) {
+  return _mm512_fmsub_pd(a, b, c);
 }
 
 template <class Isa>

@@ -79,7 +79,8 @@ inline void apply_quadrant(const xsimd::batch<double, xsimd::sse2>& t, const xsi
   const __m128d odd = _mm_castsi128_pd(_mm_shuffle_epi32(_mm_srai_epi32(low, 31), 0xF5));
   const __m128d sign = _mm_set1_pd(-0.0);
   const __m128d sin_sign = _mm_and_pd(_mm_castsi128_pd(_mm_slli_epi64(bits, 62)), sign);
-  const __m128d cos_sign = _mm_and_pd(_mm_castsi128_pd(_mm_slli_epi64(_mm_add_epi64(bits, _mm_set1_epi64x(1)), 62)), sign);
+  const __m128d cos_sign =
+      _mm_and_pd(_mm_castsi128_pd(_mm_slli_epi64(_mm_add_epi64(bits, _mm_set1_epi64x(1)), 62)), sign);
   const __m128d sin_r = _mm_or_pd(_mm_and_pd(odd, c), _mm_andnot_pd(odd, s));
   const __m128d cos_r = _mm_or_pd(_mm_and_pd(odd, s), _mm_andnot_pd(odd, c));
   sin_out = _mm_xor_pd(sin_r, sin_sign);

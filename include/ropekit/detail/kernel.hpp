@@ -414,7 +414,8 @@ inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, double divi
 /// Batches of coefficients held in registers while they are applied to every
 /// head of a token: 4 with 32 vector registers (AVX-512, AArch64), 2 with 16.
 template <class Isa>
-constexpr std::int64_t kHeldBatches = std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 4 : 2;
+constexpr std::int64_t kHeldBatches =
+    std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 4 : 2;
 
 /// A run of vectors sharing coefficient rows: `count` vectors at x + j *
 /// x_step (y + j * y_step), the rotated slice of each starting at the pointer.
@@ -423,8 +424,8 @@ struct VectorRun {
   const S* x;
   D* y;
   std::int64_t x_step, y_step, count;
-  double scale;         ///< multiplies the rotated vectors (query scale, 1 / cache scale; 1 otherwise)
-  double divisor = 1.0; ///< divides what an 8-bit float destination stores (its cache scale)
+  double scale;          ///< multiplies the rotated vectors (query scale, 1 / cache scale; 1 otherwise)
+  double divisor = 1.0;  ///< divides what an 8-bit float destination stores (its cache scale)
 };
 
 /// Rotate-half pairs [p0, p0 + n) of every vector of a run (pairs `half`
@@ -450,8 +451,8 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       for (std::int64_t k = 0; k < K; ++k) {
         const B a = load_whole<Isa, C>(x1 + k * N);
         const B b = load_whole<Isa, C>(x1 + half + k * N);
-        put<Isa, C>(y1 + k * N, xsimd::fms(a, cc[k], b * ss[k]), N, run.divisor);
-        put<Isa, C>(y1 + half + k * N, xsimd::fma(a, ss[k], b * cc[k]), N, run.divisor);
+        put<Isa, C>(y1 + k * N, fmsub<Isa, C>(a, cc[k], b * ss[k]), N, run.divisor);
+        put<Isa, C>(y1 + half + k * N, fmadd<Isa, C>(a, ss[k], b * cc[k]), N, run.divisor);
       }
     }
   }
@@ -462,8 +463,8 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       D* y1 = run.y + j * run.y_step + p0 + i;
       const B a = load_whole<Isa, C>(x1);
       const B b = load_whole<Isa, C>(x1 + half);
-      put<Isa, C>(y1, xsimd::fms(a, cc, b * ss), N, run.divisor);
-      put<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), N, run.divisor);
+      put<Isa, C>(y1, fmsub<Isa, C>(a, cc, b * ss), N, run.divisor);
+      put<Isa, C>(y1 + half, fmadd<Isa, C>(a, ss, b * cc), N, run.divisor);
     }
   }
   if (i < n) {
@@ -474,8 +475,8 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       D* y1 = run.y + j * run.y_step + p0 + i;
       const B a = load_first<Isa, C>(x1, r);
       const B b = load_first<Isa, C>(x1 + half, r);
-      put<Isa, C>(y1, xsimd::fms(a, cc, b * ss), r, run.divisor);
-      put<Isa, C>(y1 + half, xsimd::fma(a, ss, b * cc), r, run.divisor);
+      put<Isa, C>(y1, fmsub<Isa, C>(a, cc, b * ss), r, run.divisor);
+      put<Isa, C>(y1 + half, fmadd<Isa, C>(a, ss, b * cc), r, run.divisor);
     }
   }
 }
@@ -501,7 +502,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
       D* y = run.y + j * run.y_step + 2 * p0 + i;
       for (std::int64_t k = 0; k < K; ++k) {
         const B v = load_whole<Isa, C>(x + k * N);
-        put<Isa, C>(y + k * N, xsimd::fma(v, cc[k], swap_pairs<Isa, C>(v, Isa{}) * ss[k]), N, run.divisor);
+        put<Isa, C>(y + k * N, fmadd<Isa, C>(v, cc[k], swap_pairs<Isa, C>(v, Isa{}) * ss[k]), N, run.divisor);
       }
     }
   }
@@ -511,7 +512,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
       const B v = load_whole<Isa, C>(x);
-      put<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), N, run.divisor);
+      put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), N, run.divisor);
     }
   }
   if (i < m) {
@@ -521,7 +522,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
       const S* x = run.x + j * run.x_step + 2 * p0 + i;
       D* y = run.y + j * run.y_step + 2 * p0 + i;
       const B v = load_first<Isa, C>(x, r);
-      put<Isa, C>(y, xsimd::fma(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), r, run.divisor);
+      put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), r, run.divisor);
     }
   }
 }
@@ -583,11 +584,11 @@ template <class S, class D>
 struct ViewWork {
   const kernel::Heads<const S>* src = nullptr;
   const kernel::Heads<D>* dst = nullptr;
-  bool rotate = true;      ///< false: channels copied only (V into a cache)
-  bool query = false;      ///< takes the per-token query factor
-  bool normalize = false;  ///< the head norm applies
-  double divisor = 1.0;    ///< what the destination stores is divided by it (cache scale)
-  bool head_outer = false; ///< heads farther apart than tokens: walk heads outside tokens
+  bool rotate = true;       ///< false: channels copied only (V into a cache)
+  bool query = false;       ///< takes the per-token query factor
+  bool normalize = false;   ///< the head norm applies
+  double divisor = 1.0;     ///< what the destination stores is divided by it (cache scale)
+  bool head_outer = false;  ///< heads farther apart than tokens: walk heads outside tokens
   bool in_place = false;
   bool active() const { return src != nullptr && src->heads > 0; }
 };
@@ -636,11 +637,11 @@ inline C rms_factor(const S* x, std::int64_t head_dim, double eps) {
   std::int64_t j = 0;
   for (; j + N <= head_dim; j += N) {
     const B v = load_whole<Isa, C>(x + j);
-    acc = xsimd::fma(v, v, acc);
+    acc = fmadd<Isa, C>(v, v, acc);
   }
   if (j < head_dim) {
     const B v = load_first<Isa, C>(x + j, head_dim - j);
-    acc = xsimd::fma(v, v, acc);
+    acc = fmadd<Isa, C>(v, v, acc);
   }
   alignas(64) C lanes_sum[B::size];
   acc.store_aligned(lanes_sum);
@@ -661,26 +662,32 @@ inline void rotate_vector_normed(Pairing pairing, const S* x, D* y, std::int64_t
   constexpr std::int64_t N = lanes<Isa, C>;
   const C r = rms_factor<Isa, C>(x, head_dim, norm.eps);
   const B k(scale);
-  // Everything is read before anything is written: in place is safe.
+  // Everything is read before anything is written: in place is safe. The
+  // rotated slice's results: its first channels in `out`, for neox the
+  // second half's in `out_high` (a batch of the first half may reach into
+  // the second when the pairs are not a multiple of the lanes).
   alignas(64) C values[2 * kChunkPairs + 2 * kMaxLanes];
   alignas(64) C out[2 * kChunkPairs + 2 * kMaxLanes];
+  alignas(64) C out_high[kChunkPairs + kMaxLanes];
   const std::int64_t m = 2 * pairs;
   for (std::int64_t j = 0; j < m; j += N) {
     const std::int64_t count = m - j < N ? m - j : N;
     const B v = count == N ? load_whole<Isa, C>(x + off + j) : load_first<Isa, C>(x + off + j, count);
     normalized<Isa, C, S>(v, off + j, count, r, norm).store_aligned(values + j);
   }
-  if (pairing == Pairing::neox) {
+  const bool neox = pairing == Pairing::neox;
+  if (neox) {
     for (std::int64_t i = 0; i < pairs; i += N) {
       const B a = B::load_unaligned(values + i), b = B::load_unaligned(values + pairs + i);
       const B cc = B::load_aligned(c + i), ss = B::load_aligned(s + i);
-      xsimd::fms(a, cc, b * ss).store_unaligned(out + i);
-      xsimd::fma(a, ss, b * cc).store_unaligned(out + pairs + i);
+      fmsub<Isa, C>(a, cc, b * ss).store_aligned(out + i);
+      fmadd<Isa, C>(a, ss, b * cc).store_aligned(out_high + i);
     }
   } else {
     for (std::int64_t j = 0; j < m; j += N) {
       const B v = B::load_aligned(values + j);
-      xsimd::fma(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j)).store_aligned(out + j);
+      fmadd<Isa, C>(v, B::load_aligned(c + j), swap_pairs<Isa, C>(v, Isa{}) * B::load_aligned(s + j))
+          .store_aligned(out + j);
     }
   }
   auto rest = [&](std::int64_t from, std::int64_t to) {
@@ -690,13 +697,19 @@ inline void rotate_vector_normed(Pairing pairing, const S* x, D* y, std::int64_t
       put<Isa, C>(y + j, normalized<Isa, C, S>(v, j, count, r, norm) * k, count, divisor);
     }
   };
+  auto slice = [&](const C* from, D* to, std::int64_t n) {
+    for (std::int64_t j = 0; j < n; j += N)
+      put<Isa, C>(to + j, B::load_aligned(from + j) * k, n - j < N ? n - j : N, divisor);
+  };
   // Channels outside the slice first (in place they were read above only
   // for the slice; the slice's own stores come last).
   rest(0, off);
   rest(off + m, head_dim);
-  for (std::int64_t j = 0; j < m; j += N) {
-    const std::int64_t count = m - j < N ? m - j : N;
-    put<Isa, C>(y + off + j, B::load_aligned(out + j) * k, count, divisor);
+  if (neox) {
+    slice(out, y + off, pairs);
+    slice(out_high, y + off + pairs, pairs);
+  } else {
+    slice(out, y + off, m);
   }
 }
 
@@ -720,7 +733,8 @@ inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t
   }
   if (prefetch_bytes > 0 && t + 1 < tokens && p0 == 0 && src.map.kind == kernel::TokenMapKind::linear) {
     for (std::int64_t h = 0; h < src.heads; ++h) {
-      const char* line = reinterpret_cast<const char*>(src.data + (t + 1) * src.token_stride + h * src.head_stride + off);
+      const char* line =
+          reinterpret_cast<const char*>(src.data + (t + 1) * src.token_stride + h * src.head_stride + off);
       for (std::int64_t b = 0; b < prefetch_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
     }
   }
@@ -733,16 +747,25 @@ inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t
 /// them for a view that is only copied): copied and converted out of place,
 /// scaled by the query factor and divided for a cache scale.
 template <class Isa, class C, class S, class D>
-inline void token_rest(const ViewWork<S, D>& v, std::int64_t t, std::int64_t off, std::int64_t end, double factor) {
+inline void token_rest(const ViewWork<S, D>& v, std::int64_t t, std::int64_t off, std::int64_t end, double factor,
+                       const kernel::HeadNorm& norm) {
   const kernel::Heads<const S>& src = *v.src;
   const kernel::Heads<D>& dst = *v.dst;
   const double scale = v.query ? factor : 1.0;
   const bool needed = !v.rotate || !v.in_place || scale != 1.0 || v.divisor != 1.0;
-  if (!needed || v.normalize) return;
+  // A normalized vector that is rotated was done whole with its rotation.
+  if (!needed || (v.normalize && v.rotate)) return;
   const std::int64_t xo = token_offset(src, t), yo = token_offset(dst, t);
   if (xo < 0 || yo < 0) return;
   const C k = C(scale / (is_fp8<D> ? 1.0 : v.divisor));
   const double divisor = is_fp8<D> ? v.divisor : 1.0;
+  if (v.normalize) {
+    for (std::int64_t h = 0; h < src.heads; ++h)
+      rotate_vector_normed<Isa, C>(Pairing::neox, src.data + xo + h * src.head_stride,
+                                   dst.data + yo + h * dst.head_stride, src.head_dim, 0, 0,
+                                   static_cast<const C*>(nullptr), static_cast<const C*>(nullptr), norm, k, divisor);
+    return;
+  }
   for (std::int64_t h = 0; h < src.heads; ++h) {
     const S* x = src.data + xo + h * src.head_stride;
     D* y = dst.data + yo + h * dst.head_stride;
@@ -766,7 +789,8 @@ inline void token_rest(const ViewWork<S, D>& v, std::int64_t t, std::int64_t off
 template <class Isa, class C, class... S, class... D>
 inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tokens, std::int64_t off,
                       const kernel::QueryScale& qs, const kernel::HeadNorm& norm, const ViewWork<S, D>&... views) {
-  static_assert(isa::compiled<Isa>, "this instruction set is not enabled by the compiler flags of this translation unit");
+  static_assert(isa::compiled<Isa>,
+                "this instruction set is not enabled by the compiler flags of this translation unit");
   const std::int64_t pairs = a.pairs;
   const bool any_vector = (views.active() || ...);
   if (tokens <= 0 || !any_vector) return;
@@ -800,9 +824,8 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
   // prefetchers follow poorly: prefetch the next token's rotated lines.
   const std::int64_t prefetch_bytes = [&] {
     std::int64_t bytes = 0;
-    ((bytes = views.active() && views.rotate && 2 * pairs < views.src->head_dim
-                  ? 2 * pairs * std::int64_t(sizeof(S))
-                  : bytes),
+    ((bytes = views.active() && views.rotate && 2 * pairs < views.src->head_dim ? 2 * pairs * std::int64_t(sizeof(S))
+                                                                                : bytes),
      ...);
     return bytes;
   }();
@@ -819,7 +842,8 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
       // Head-major views: one head's tokens after another.
       auto head_outer = [&](const auto& v) {
         if (!v.active() || !v.rotate || !v.head_outer || v.normalize) return;
-        const double divisor = is_fp8<std::remove_const_t<std::remove_pointer_t<decltype(v.dst->data)>>> ? v.divisor : 1.0;
+        const double divisor =
+            is_fp8<std::remove_const_t<std::remove_pointer_t<decltype(v.dst->data)>>> ? v.divisor : 1.0;
         for (std::int64_t h = 0; h < v.src->heads; ++h)
           for (std::int64_t t = 0; t < nt; ++t) {
             const std::int64_t tt = t0 + t;
@@ -829,7 +853,10 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
             using VS = std::remove_const_t<std::remove_pointer_t<decltype(v.src->data)>>;
             using VD = std::remove_pointer_t<decltype(v.dst->data)>;
             VectorRun<VS, VD> run{v.src->data + tt * v.src->token_stride + h * v.src->head_stride + off,
-                                  v.dst->data + tt * v.dst->token_stride + h * v.dst->head_stride + off, 0, 0, 1,
+                                  v.dst->data + tt * v.dst->token_stride + h * v.dst->head_stride + off,
+                                  0,
+                                  0,
+                                  1,
                                   scale};
             run.divisor = divisor;
             rotate_run<Isa, C>(pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
@@ -848,7 +875,7 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
     }
     auto rest = [&](const auto& v) {
       if (!v.active()) return;
-      for (std::int64_t t = 0; t < nt; ++t) token_rest<Isa, C>(v, t0 + t, off, end, factor[t]);
+      for (std::int64_t t = 0; t < nt; ++t) token_rest<Isa, C>(v, t0 + t, off, end, factor[t], norm);
     };
     (rest(views), ...);
   }
@@ -863,8 +890,9 @@ inline void rotate_call(const kernel::Call<S, D>& call) {
   const kernel::Heads<D> none_dst{};
   const auto v0 = view_work<Isa, C>(call.src[0], call.dst[0], call.tokens, call.angles.pairs > 0,
                                     call.query_scale.enabled, norm, 1.0);
-  auto v1 = call.views > 1 ? view_work<Isa, C>(call.src[1], call.dst[1], call.tokens, call.angles.pairs > 0, false, norm, 1.0)
-                           : view_work<Isa, C>(none_src, none_dst, 0, false, false, false, 1.0);
+  auto v1 = call.views > 1
+                ? view_work<Isa, C>(call.src[1], call.dst[1], call.tokens, call.angles.pairs > 0, false, norm, 1.0)
+                : view_work<Isa, C>(none_src, none_dst, 0, false, false, false, 1.0);
   if (call.views < 2) v1.src = nullptr;
   run_views<Isa, C>(call.pairing, call.angles, call.tokens, call.rotary_offset, call.query_scale, call.norm, v0, v1);
 }

@@ -43,7 +43,7 @@ inline void sincos_split(const batch_t<Isa, double>& hi, const batch_t<Isa, doub
                          batch_t<Isa, double>& cos_out) {
   using B = batch_t<Isa, double>;
   const B magic(0x1.8p52);
-  const B t = opaque<Isa>(xsimd::fma(hi + lo, B(kTwoOverPi), magic), Isa{});
+  const B t = opaque<Isa>(fmadd<Isa, double>(hi + lo, B(kTwoOverPi), magic), Isa{});
   const B k = t - magic;
   B r = opaque<Isa>(hi - k * B(kPio2_1), Isa{});
   r = opaque<Isa>(r + lo, Isa{});
@@ -54,35 +54,35 @@ inline void sincos_split(const batch_t<Isa, double>& hi, const batch_t<Isa, doub
   if constexpr (std::is_same<C, double>::value) {
     // sin r = r (1 - z/3! + z^2/5! - ... + z^8/17!)
     B ps = B(1.0 / 355687428096000.0);
-    ps = xsimd::fma(ps, z, B(-1.0 / 1307674368000.0));
-    ps = xsimd::fma(ps, z, B(1.0 / 6227020800.0));
-    ps = xsimd::fma(ps, z, B(-1.0 / 39916800.0));
-    ps = xsimd::fma(ps, z, B(1.0 / 362880.0));
-    ps = xsimd::fma(ps, z, B(-1.0 / 5040.0));
-    ps = xsimd::fma(ps, z, B(1.0 / 120.0));
-    ps = xsimd::fma(ps, z, B(-1.0 / 6.0));
-    s = xsimd::fma(r * z, ps, r);
+    ps = fmadd<Isa, double>(ps, z, B(-1.0 / 1307674368000.0));
+    ps = fmadd<Isa, double>(ps, z, B(1.0 / 6227020800.0));
+    ps = fmadd<Isa, double>(ps, z, B(-1.0 / 39916800.0));
+    ps = fmadd<Isa, double>(ps, z, B(1.0 / 362880.0));
+    ps = fmadd<Isa, double>(ps, z, B(-1.0 / 5040.0));
+    ps = fmadd<Isa, double>(ps, z, B(1.0 / 120.0));
+    ps = fmadd<Isa, double>(ps, z, B(-1.0 / 6.0));
+    s = fmadd<Isa, double>(r * z, ps, r);
     // cos r = 1 - z/2 + z^2/4! - ... + z^8/16!
     B pc = B(1.0 / 20922789888000.0);
-    pc = xsimd::fma(pc, z, B(-1.0 / 87178291200.0));
-    pc = xsimd::fma(pc, z, B(1.0 / 479001600.0));
-    pc = xsimd::fma(pc, z, B(-1.0 / 3628800.0));
-    pc = xsimd::fma(pc, z, B(1.0 / 40320.0));
-    pc = xsimd::fma(pc, z, B(-1.0 / 720.0));
-    pc = xsimd::fma(pc, z, B(1.0 / 24.0));
-    c = xsimd::fma(z * z, pc, xsimd::fma(z, B(-0.5), B(1.0)));
+    pc = fmadd<Isa, double>(pc, z, B(-1.0 / 87178291200.0));
+    pc = fmadd<Isa, double>(pc, z, B(1.0 / 479001600.0));
+    pc = fmadd<Isa, double>(pc, z, B(-1.0 / 3628800.0));
+    pc = fmadd<Isa, double>(pc, z, B(1.0 / 40320.0));
+    pc = fmadd<Isa, double>(pc, z, B(-1.0 / 720.0));
+    pc = fmadd<Isa, double>(pc, z, B(1.0 / 24.0));
+    c = fmadd<Isa, double>(z * z, pc, fmadd<Isa, double>(z, B(-0.5), B(1.0)));
   } else {
     B ps = B(0x1.6cb0a80dd5922p-19);
-    ps = xsimd::fma(ps, z, B(-0x1.a00ec71886060p-13));
-    ps = xsimd::fma(ps, z, B(0x1.111107186ea0fp-7));
-    ps = xsimd::fma(ps, z, B(-0x1.55555548e3509p-3));
-    ps = xsimd::fma(ps, z, B(0x1.fffffffff5fecp-1));
+    ps = fmadd<Isa, double>(ps, z, B(-0x1.a00ec71886060p-13));
+    ps = fmadd<Isa, double>(ps, z, B(0x1.111107186ea0fp-7));
+    ps = fmadd<Isa, double>(ps, z, B(-0x1.55555548e3509p-3));
+    ps = fmadd<Isa, double>(ps, z, B(0x1.fffffffff5fecp-1));
     s = r * ps;
     B pc = B(0x1.98e7dafb451abp-16);
-    pc = xsimd::fma(pc, z, B(-0x1.6c06eb657e783p-10));
-    pc = xsimd::fma(pc, z, B(0x1.555538a579c75p-5));
-    pc = xsimd::fma(pc, z, B(-0x1.ffffffb664ae6p-2));
-    c = xsimd::fma(pc, z, B(0x1.ffffffff84b72p-1));
+    pc = fmadd<Isa, double>(pc, z, B(-0x1.6c06eb657e783p-10));
+    pc = fmadd<Isa, double>(pc, z, B(0x1.555538a579c75p-5));
+    pc = fmadd<Isa, double>(pc, z, B(-0x1.ffffffb664ae6p-2));
+    c = fmadd<Isa, double>(pc, z, B(0x1.ffffffff84b72p-1));
   }
   apply_quadrant<Isa>(t, s, c, sin_out, cos_out, Isa{});
 }

@@ -9,15 +9,16 @@
 #include <string>
 #include <type_traits>
 
+#include "../angle_set.hpp"
 #include "../angles.hpp"
 #include "../cache.hpp"
 #include "../config.hpp"
 #include "../frequencies.hpp"
+#include "../head_norm.hpp"
 #include "../kernel_call.hpp"
+#include "../multi_axis.hpp"
 #include "../positions.hpp"
 #include "../query_scale.hpp"
-#include "../angle_set.hpp"
-#include "../multi_axis.hpp"
 #include "../views.hpp"
 #include "checked.hpp"
 #include "format.hpp"
@@ -43,6 +44,8 @@ struct ApplyOptions {
   /// A per-token scale of the queries (the first view of a call; the whole
   /// vector, rotated slice and the rest), see PositionQueryScale.
   std::optional<PositionQueryScale> query_scale;
+  /// RMS normalization of every head before it is rotated (see RmsNorm).
+  std::optional<RmsNorm> norm;
 };
 
 inline namespace ROPEKIT_ABI_NAMESPACE {
@@ -147,7 +150,8 @@ inline bool resolve_angles(const char* function, const CosSinTable& t, const App
                 ("times table.rows = " + std::to_string(t.rows) + " exceeds the address space").c_str()),
            false;
   if (t.axis != nullptr) {
-    if (t.n_axes < 1 || t.n_axes > kMaxAxes) return fail(function, "table.n_axes", t.n_axes, "must be in [1, 4]"), false;
+    if (t.n_axes < 1 || t.n_axes > kMaxAxes)
+      return fail(function, "table.n_axes", t.n_axes, "must be in [1, 4]"), false;
     for (std::int64_t j = 0; j < t.pairs; ++j)
       if (t.axis[j] >= t.n_axes)
         return fail(function, ("table.axis[" + std::to_string(j) + "]").c_str(), int(t.axis[j]),
@@ -244,6 +248,7 @@ inline bool resolve_positions(const char* function, const Positions& p, std::int
   }
   s.data = p.data();
   s.start = p.start();
+  s.step = p.step();
   s.n_axes = p.n_axes();
   s.axis_stride = p.axis_stride();
   if (p.n_axes() < 1 || p.n_axes() > kMaxAxes)
@@ -290,7 +295,7 @@ inline bool resolve_positions(const char* function, const Positions& p, std::int
       for (int axis = 0; axis < s.n_axes; ++axis) {
         std::int64_t v;
         if (s.kind == kernel::PositionKind::range) {
-          if (!checked_add(s.start, t, v))
+          if (!checked_add(s.start, s.step * t, v))
             return fail(function, "positions.start()", s.start, "plus the token index overflows int64"), false;
         } else {
           v = position_at(s, t, axis);
@@ -304,8 +309,8 @@ inline bool resolve_positions(const char* function, const Positions& p, std::int
   const char* what;
   position_range(a, lo, hi, what);
   if (s.kind == kernel::PositionKind::range) {
-    std::int64_t last;
-    if (!checked_add(s.start, tokens - 1, last))
+    std::int64_t last = s.start;
+    if (s.step != 0 && !checked_add(s.start, tokens - 1, last))
       return fail(function, "positions.start()", s.start,
                   ("plus the number of tokens, " + std::to_string(tokens) + ", overflows int64").c_str()),
              false;
@@ -340,7 +345,7 @@ inline bool check_view(const char* function, const char* name, const HeadsView<T
                        const char* needed_name) {
   if (v.tokens < 0) return fail(function, field(name, ".tokens").c_str(), v.tokens, "must be >= 0"), false;
   if (v.heads < 0) return fail(function, field(name, ".heads").c_str(), v.heads, "must be >= 0"), false;
-  if (v.head_dim < needed)
+  if (v.heads > 0 && v.head_dim < needed)  // a view of no heads (none to rotate) may have any head_dim
     return fail(function, field(name, ".head_dim").c_str(), v.head_dim,
                 ("must be >= " + std::string(needed_name) + " = " + std::to_string(needed)).c_str()),
            false;
@@ -496,8 +501,6 @@ inline bool check_disjoint(const char* function, const HeadsView<const S>* src, 
   return true;
 }
 
-/// Validates every argument of a rotation call and fills `call`. Reports the
-/// first problem (naming the argument and its value) and returns false.
 /// Checks a query scale: every field finite, interval > 0.
 inline bool check_query_scale(const char* function, const PositionQueryScale& q) {
   if (!is_finite(q.scale)) return fail(function, "options.query_scale->scale", q.scale, "must be finite"), false;
@@ -519,6 +522,31 @@ inline bool check_query_positions(const char* function, const kernel::QueryScale
                   "gives floor((position + offset) / interval) + 1 <= 0: the query scale's logarithm is undefined"),
              false;
   }
+  return true;
+}
+
+/// Checks a head norm against the views it applies to and describes it.
+inline bool resolve_norm(const char* function, const std::optional<RmsNorm>& norm, std::int64_t head_dim,
+                         std::int64_t pairs, kernel::HeadNorm& out) {
+  out = kernel::HeadNorm{};
+  if (!norm) return true;
+  if (norm->weight_size != 0 && norm->weight_size != head_dim)
+    return fail(function, "options.norm->weight_size", norm->weight_size,
+                ("must equal head_dim = " + std::to_string(head_dim) + " (or be 0 for unit weights)").c_str()),
+           false;
+  if (norm->weight_size != 0 && norm->weight == nullptr)
+    return fail(function, "options.norm->weight", std::string("nullptr"), "must point to weight_size floats"), false;
+  if (!is_finite(norm->eps) || norm->eps < 0)
+    return fail(function, "options.norm->eps", norm->eps, "must be finite and >= 0"), false;
+  if (pairs > kChunkPairs)
+    return fail(function, "rotary_dim", 2 * pairs,
+                ("must be <= " + std::to_string(2 * kChunkPairs) + " with a head norm").c_str()),
+           false;
+  out.enabled = true;
+  out.weight = norm->weight_size != 0 ? norm->weight : nullptr;
+  out.eps = norm->eps;
+  out.gemma = norm->gemma_offset;
+  out.round_to_storage = norm->round_to_storage;
   return true;
 }
 
@@ -565,6 +593,16 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
                                           options.query_scale->interval};
     if (!check_query_positions(function, call.query_scale, call.angles.positions, used_tokens)) return false;
   }
+  if (options.norm) {
+    for (int v = 1; v < n; ++v)
+      if (src[v].heads > 0 && src[v].head_dim != src[0].head_dim)
+        return fail(function, field(names[2 * v], ".head_dim").c_str(), src[v].head_dim,
+                    ("must equal " + field(names[0], ".head_dim") + " = " + std::to_string(src[0].head_dim) +
+                     " with a head norm")
+                        .c_str()),
+               false;
+    if (!resolve_norm(function, options.norm, src[0].head_dim, call.angles.pairs, call.norm)) return false;
+  }
   call.pairing = pairing;
   call.tokens = src[0].tokens;
   call.rotary_offset = options.rotary_offset;
@@ -573,10 +611,18 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
     // An empty view's strides are never used (and need not be sensible):
     // the kernel sees zeros, so it forms no pointer from them.
     const bool empty = src[v].heads == 0 || src[v].tokens == 0;
-    call.src[v] = kernel::Heads<const S>{src[v].data, src[v].heads, src[v].head_dim, empty ? 0 : src[v].token_stride,
-                                         empty ? 0 : src[v].head_stride, kernel::TokenMap{}};
-    call.dst[v] = kernel::Heads<D>{dst[v].data, dst[v].heads, dst[v].head_dim, empty ? 0 : dst[v].token_stride,
-                                   empty ? 0 : dst[v].head_stride, kernel::TokenMap{}};
+    call.src[v] = kernel::Heads<const S>{src[v].data,
+                                         src[v].heads,
+                                         src[v].head_dim,
+                                         empty ? 0 : src[v].token_stride,
+                                         empty ? 0 : src[v].head_stride,
+                                         kernel::TokenMap{}};
+    call.dst[v] = kernel::Heads<D>{dst[v].data,
+                                   dst[v].heads,
+                                   dst[v].head_dim,
+                                   empty ? 0 : dst[v].token_stride,
+                                   empty ? 0 : dst[v].head_stride,
+                                   kernel::TokenMap{}};
   }
   return true;
 }

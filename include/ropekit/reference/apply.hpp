@@ -10,6 +10,7 @@
 #include "../angles.hpp"
 #include "../cache.hpp"
 #include "../frequencies.hpp"
+#include "../head_norm.hpp"
 #include "../multi_axis.hpp"
 #include "../query_scale.hpp"
 #include "../types.hpp"
@@ -151,6 +152,33 @@ inline void apply_table_into(Pairing pairing, const CosSinTable& table, const He
         }
       },
       [](std::int64_t) { return 1.0; });
+}
+
+/// Reference of the head norm (ropekit::RmsNorm) of src into dst (shapes
+/// equal): per (token, head) r = 1 / sqrt(mean of x^2 + eps), y = x * r, then
+/// times weight[i] (or 1 + weight[i]); with round_to_storage each of the two
+/// products is rounded to S (the source type), as an unfused pipeline that
+/// stores the normalized tensor does. In double; rounded once into D.
+template <class S, class D>
+inline void rms_norm_heads(const RmsNorm& norm, const HeadsView<S>& src, const HeadsView<D>& dst) {
+  using SV = std::remove_const_t<S>;
+  using DV = std::remove_const_t<D>;
+  for (std::int64_t t = 0; t < src.tokens; ++t)
+    for (std::int64_t h = 0; h < src.heads; ++h) {
+      double sum = 0;
+      for (std::int64_t d = 0; d < src.head_dim; ++d) sum += to_double(src.at(t, h)[d]) * to_double(src.at(t, h)[d]);
+      const double r = 1.0 / std::sqrt(sum / double(src.head_dim) + norm.eps);
+      for (std::int64_t d = 0; d < src.head_dim; ++d) {
+        double y = to_double(src.at(t, h)[d]) * r;
+        if (norm.round_to_storage) y = to_double(from_double<SV>(y));
+        const double w = (norm.weight != nullptr ? double(norm.weight[d]) : 0.0) + (norm.gemma_offset ? 1.0 : 0.0);
+        if (norm.weight != nullptr || norm.gemma_offset) {
+          y *= w;
+          if (norm.round_to_storage) y = to_double(from_double<SV>(y));
+        }
+        dst.at(t, h)[d] = from_double<DV>(y);
+      }
+    }
 }
 
 }  // namespace reference
