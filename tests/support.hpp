@@ -72,6 +72,31 @@ inline double ulp_of(double x) {
   return std::ldexp(1.0, e - mant);
 }
 
+/// The code of an 8-bit float type T (e4m3 or e5m2) that x / s (s > 0)
+/// rounds to, found without rounding the quotient: the answer is the first
+/// code whose upper midpoint m has x / s < m (or == m, the code even), and
+/// the sign of |x| - m * s is exact in long double (m has at most 5
+/// significant bits, s 53: the product fits 64). NaN gives 0xff (any NaN);
+/// beyond the largest finite value e4m3 saturates, e5m2 overflows to
+/// infinity.
+template <class T>
+inline std::uint8_t fp8_quotient(double x, double s) {
+  static_assert(std::numeric_limits<long double>::digits >= 64, "needs a 64-bit long double significand");
+  if (std::isnan(x)) return 0xff;
+  constexpr bool fn = std::is_same<T, ropekit::e4m3>::value;
+  const std::uint8_t sign = std::signbit(x) ? 0x80 : 0;
+  const int max_code = fn ? 0x7e : 0x7b, overflow = fn ? 0x7e : 0x7c;
+  if (std::isinf(x)) return std::uint8_t(sign | overflow);
+  auto value = [](int c) { return static_cast<long double>(ropekit::to_float(T{std::uint8_t(c)})); };
+  const long double a = std::fabs(static_cast<long double>(x)), ls = s;
+  for (int c = 0; c <= max_code; ++c) {
+    const long double next = c < max_code ? value(c + 1) : value(c) + (value(c) - value(c - 1));
+    const long double diff = a - (value(c) + next) / 2 * ls;
+    if (diff < 0 || (diff == 0 && (c & 1) == 0)) return std::uint8_t(sign | c);
+  }
+  return std::uint8_t(sign | overflow);
+}
+
 }  // namespace rk_test
 
 #endif

@@ -83,6 +83,18 @@ std::string error_of(F&& f) {
 }
 #endif
 
+/// What a cache of type T stores for x with scale s: x / s correctly
+/// rounded for the 8-bit types (found without rounding the quotient, see
+/// rk_test::fp8_quotient), x rounded once otherwise (s = 1).
+template <class T>
+T stored(double x, double s) {
+  if constexpr (is_fp8<T>) {
+    return T{rk_test::fp8_quotient<T>(x, s)};
+  } else {
+    return ropekit::from_double<T>(x / s);
+  }
+}
+
 std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
   return std::uniform_int_distribution<std::int64_t>(lo, hi)(rk_test::rng());
 }
@@ -308,7 +320,7 @@ void check_store(Layout layout, Addressing addressing, Pairing pairing, const St
             ASSERT_TRUE(same_bits(vc[d], cache_poison<KD>())) << "V written at page " << page << " entry " << e;
             continue;
           }
-          const KD k_want = ropekit::from_double<KD>(double(k_float_view.at(t, h)[d]) / options.k_scale);
+          const KD k_want = stored<KD>(double(k_float_view.at(t, h)[d]), options.k_scale);
           ASSERT_TRUE(same_bits(kc[d], k_want)) << "K token " << t << " head " << h << " channel " << d << ": "
                                                 << ropekit::to_double(kc[d]) << " want " << ropekit::to_double(k_want);
           const double ref = k_ref_view.at(t, h)[d];
@@ -319,7 +331,7 @@ void check_store(Layout layout, Addressing addressing, Pairing pairing, const St
                              ulp_in<KD>(std::abs(ref) / options.k_scale) * options.k_scale;
           ASSERT_LE(std::abs(ropekit::to_double(kc[d]) * options.k_scale - ref), tol)
               << "K token " << t << " head " << h << " channel " << d;
-          const KD v_want = ropekit::from_double<KD>(ropekit::to_double(views.v.at(t, h)[d]) / options.v_scale);
+          const KD v_want = stored<KD>(ropekit::to_double(views.v.at(t, h)[d]), options.v_scale);
           ASSERT_TRUE(same_bits(vc[d], v_want)) << "V token " << t << " head " << h << " channel " << d;
         }
       }
@@ -393,6 +405,92 @@ TEST(RotateAndStore, Fp8SaturatesAndKeepsNan) {
   EXPECT_EQ(ropekit::to_float(vc[2]), 0.0f);
   EXPECT_EQ(ropekit::to_float(vc[3]), 448.0f);
 }
+
+// ---------------------------------------------------------------------------
+// The kernels' 8-bit stores, on every instruction set compiled here, against
+// the exhaustively tested scalar conversions (scale 1) and the correctly
+// rounded quotient (other scales).
+// ---------------------------------------------------------------------------
+
+float float_of_bits(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/// Floats that test 8-bit rounding for scale s: x / s within 2 float ulps
+/// of every midpoint between neighbouring codes (both signs), values across
+/// every exponent (the 16 high bits of the pattern), NaN, infinities,
+/// subnormals, and random bit patterns.
+template <class T>
+std::vector<float> fp8_probes(double s) {
+  std::vector<float> xs;
+  for (int c = 0; c < 0x7f; ++c) {
+    const double lo = ropekit::to_float(T{std::uint8_t(c)}), hi = ropekit::to_float(T{std::uint8_t(c + 1)});
+    if (!std::isfinite(hi)) continue;
+    const float at = float((lo + hi) / 2 * s);
+    std::uint32_t bits;
+    std::memcpy(&bits, &at, sizeof bits);
+    for (int k = -2; k <= 2; ++k) {
+      xs.push_back(float_of_bits(bits + std::uint32_t(k)));
+      xs.push_back(-float_of_bits(bits + std::uint32_t(k)));
+    }
+  }
+  for (std::uint32_t h = 0; h < 65536; h += (s == 1.0 ? 1 : 7))
+    xs.push_back(float_of_bits((h << 16) | (h & 0x8001u ? 0x1234u : 0u)));
+  std::mt19937 g(5);
+  for (int i = 0; i < (s == 1.0 ? 100000 : 20000); ++i) xs.push_back(float_of_bits(std::uint32_t(g())));
+  return xs;
+}
+
+template <class I, class T>
+void check_fp8_stores(double s) {
+  if constexpr (ropekit::isa::compiled<I>) {
+    SCOPED_TRACE(std::string(I::name) + " scale " + std::to_string(s));
+    using B = ropekit::detail::batch_t<I, float>;
+    constexpr std::int64_t N = std::int64_t(B::size);
+    const std::vector<float> xs = fp8_probes<T>(s);
+    alignas(64) float lanes[N];
+    T out[N + 1];
+    for (std::size_t i = 0; i < xs.size(); i += std::size_t(N)) {
+      const std::int64_t n = std::min<std::int64_t>(N, std::int64_t(xs.size() - i));
+      for (std::int64_t j = 0; j < N; ++j) lanes[j] = j < n ? xs[i + std::size_t(j)] : 1.0f;
+      for (auto& o : out) o = T{0x5a};
+      ropekit::detail::store_fp8<I, T>(out, B::load_aligned(lanes), n, ropekit::detail::Destination::of(s));
+      ASSERT_EQ(out[n].bits, 0x5a) << "written past n = " << n;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const float x = lanes[j];
+        const std::uint8_t want = s == 1.0 ? ropekit::from_float<T>(x).bits : rk_test::fp8_quotient<T>(double(x), s);
+        if (std::isnan(x)) {
+          ASSERT_TRUE(std::isnan(ropekit::to_float(out[j]))) << x;
+          ASSERT_EQ(out[j].bits & 0x80, std::signbit(x) ? 0x80 : 0) << x;
+        } else {
+          ASSERT_EQ(int(out[j].bits), int(want))
+              << "x = " << x << " (bits " << std::hex << ropekit::detail::float_bits(x) << ")";
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void fp8_store_suite() {
+  // 1, ordinary scales, one ulp below 0.75 (quotients of short values then
+  // sit within 2^-53 of a midpoint: rounding the double quotient would
+  // decide ties wrongly), and scales whose reciprocal is no float.
+  for (double s : {1.0, 0.37, 3.0, std::nextafter(0.75, 0.0), 1e-39, 1e39}) {
+    check_fp8_stores<ropekit::isa::sse2, T>(s);
+    check_fp8_stores<ropekit::isa::avx2, T>(s);
+    check_fp8_stores<ropekit::isa::avx512, T>(s);
+    check_fp8_stores<ropekit::isa::avx512_bf16, T>(s);
+    check_fp8_stores<ropekit::isa::neon, T>(s);
+    check_fp8_stores<ropekit::isa::neon_bf16, T>(s);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(Fp8Stores, E4m3OnEveryInstructionSet) { fp8_store_suite<e4m3>(); }
+TEST(Fp8Stores, E5m2OnEveryInstructionSet) { fp8_store_suite<e5m2>(); }
 
 // DeepSeek's MLA: the rotary slice of Q in place (a view of its last 64
 // channels), k_pe rotated into the rope cache, the latent copied into its own.

@@ -44,6 +44,14 @@
 #  define ROPEKIT_PREFETCH_WRITE(address) ((void)(address))
 #endif
 
+// Small vector helpers the kernels call in their inner loops: inlined
+// whatever the compiler's heuristics say.
+#if defined(__GNUC__) || defined(__clang__)
+#  define ROPEKIT_INLINE inline __attribute__((always_inline))
+#else
+#  define ROPEKIT_INLINE inline
+#endif
+
 // ---------------------------------------------------------------------------
 // The ABI namespace. Every ropekit function (free functions, function
 // templates, and the detail machinery) lives in an inline namespace whose name

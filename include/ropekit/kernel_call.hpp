@@ -52,21 +52,21 @@ struct Angles {
   bool inverse = false;    ///< rotate by -angle
   PositionStream positions;
   // AngleKind::frequencies (and the new table of AngleKind::difference)
-  const float* inv_freq = nullptr;  ///< pairs entries
+  const float* inv_freq = nullptr;      ///< pairs entries
   const float* inv_freq_old = nullptr;  ///< AngleKind::difference: the table turned back
-  double scale = 1.0;               ///< attention factor (forward) or its inverse
+  double scale = 1.0;                   ///< attention factor (forward) or its inverse
   AngleMode mode = AngleMode::accurate;
   // AngleKind::table
-  const float* cos = nullptr;     ///< row r at cos + r * row_stride
-  const float* sin = nullptr;     ///< row r at sin + r * row_stride
-  std::int64_t rows = 0;          ///< positions select rows in [0, rows)
-  std::int64_t row_stride = 0;    ///< elements between rows
-  float table_scale = 1.0f;       ///< multiplies cos and sin (a cache's attention factor or its inverse)
-  bool exact_inverse = false;     ///< inverse as (c, -s) / (c^2 + s^2) (caller tables, which need not be unit)
+  const float* cos = nullptr;   ///< row r at cos + r * row_stride
+  const float* sin = nullptr;   ///< row r at sin + r * row_stride
+  std::int64_t rows = 0;        ///< positions select rows in [0, rows)
+  std::int64_t row_stride = 0;  ///< elements between rows
+  float table_scale = 1.0f;     ///< multiplies cos and sin (a cache's attention factor or its inverse)
+  bool exact_inverse = false;   ///< inverse as (c, -s) / (c^2 + s^2) (caller tables, which need not be unit)
   // Several position axes: pair j reads component axis[j] (nullptr: component 0).
   const std::uint8_t* axis = nullptr;
-  int n_axes = 1;               ///< position components the source reads
-  double max_inv_freq = 0;      ///< largest inv_freq (bounds the positions; validation only)
+  int n_axes = 1;           ///< position components the source reads
+  double max_inv_freq = 0;  ///< largest inv_freq (bounds the positions; validation only)
   // AngleKind::select: token t uses sources[index[t]] (each of kind frequencies
   // or table, with this call's pairs, direction and positions).
   const Angles* sources = nullptr;
@@ -162,6 +162,7 @@ struct StoreCall {
   Heads<QD> q_dst;
   Heads<KD> k_dst, v_dst;
   double k_scale = 1.0, v_scale = 1.0;
+  bool stream_caches = false;  ///< k_dst and v_dst written with non-temporal stores
   Angles angles;
   QueryScale query_scale;
   HeadNorm norm;

@@ -60,6 +60,15 @@ inline std::enable_if_t<std::is_same<C, double>::value, neon_double> swap_pairs(
 }
 
 template <class Isa>
+inline xsimd::batch<std::int32_t, xsimd::neon64> lane_bits(const neon_float& v, const isa::neon&) {
+  return vreinterpretq_s32_f32(v);
+}
+template <class Isa>
+inline neon_float lane_floats(const xsimd::batch<std::int32_t, xsimd::neon64>& v, const isa::neon&) {
+  return vreinterpretq_f32_s32(v);
+}
+
+template <class Isa>
 inline void store_as_float(float* p, const neon_double& v, const isa::neon&) {
   vst1_f32(p, vcvt_f32_f64(v));
 }

@@ -4,6 +4,7 @@
 #define ROPEKIT_ARCH_GENERIC_HPP
 
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
@@ -31,6 +32,15 @@
 //  apply_quadrant<Isa>(t, s, c, sin, cos, tag)    sin and cos of r + k pi/2 from s = sin r, c = cos r,
 //                                                 where t = k + 1.5 * 2^52 exactly (k's low bits are
 //                                                 the low bits of t's mantissa)
+//  lane_bits<Isa>(batch<float>, tag)              the lanes' bit patterns as a batch of int32
+//  lane_floats<Isa>(batch<int32>, tag)            the reverse
+//  store_low_bytes<Isa>(uint8_t* p, batch<int32>, n, tag)   the low byte of each of the first n lanes
+//  any_lane<Isa>(batch<int32>, tag)               true when some lane is nonzero
+//  stream_whole<Isa>(float*/f16*/bf16* p, batch<float>, tag)   a whole batch stored past the caches
+//                                                 (non-temporal; regular stores where the instruction
+//                                                 set has none or p is not aligned: that fallback is in
+//                                                 detail/kernel.hpp, next to the other stores)
+//  stream_fence<Isa>(tag)                         orders them before later stores
 //  multiply_add / multiply_sub<Isa, C>(a, b, c)   a * b + c / a * b - c, one rounding (fused) on every
 //                                                 instruction set with an FMA unit; sse2 has none and
 //                                                 rounds the product first. (xsimd 8.1 does not fuse on
@@ -164,6 +174,44 @@ inline batch_t<Isa, double> opaque(const batch_t<Isa, double>& v, const isa::gen
 #endif
   return batch_t<Isa, double>::load_aligned(buffer);
 }
+
+/// A batch of int32 as wide as a batch of float on Isa.
+template <class Isa>
+using ibatch_t = xsimd::batch<std::int32_t, typename Isa::arch>;
+
+template <class Isa>
+inline ibatch_t<Isa> lane_bits(const batch_t<Isa, float>& v, const isa::generic&) {
+  alignas(64) float f[batch_t<Isa, float>::size];
+  alignas(64) std::int32_t i[batch_t<Isa, float>::size];
+  v.store_aligned(f);
+  std::memcpy(i, f, sizeof f);
+  return ibatch_t<Isa>::load_aligned(i);
+}
+template <class Isa>
+inline batch_t<Isa, float> lane_floats(const ibatch_t<Isa>& v, const isa::generic&) {
+  alignas(64) float f[batch_t<Isa, float>::size];
+  alignas(64) std::int32_t i[batch_t<Isa, float>::size];
+  v.store_aligned(i);
+  std::memcpy(f, i, sizeof f);
+  return batch_t<Isa, float>::load_aligned(f);
+}
+template <class Isa>
+inline void store_low_bytes(std::uint8_t* p, const ibatch_t<Isa>& v, std::int64_t n, const isa::generic&) {
+  alignas(64) std::int32_t i[ibatch_t<Isa>::size];
+  v.store_aligned(i);
+  for (std::int64_t j = 0; j < n; ++j) p[j] = std::uint8_t(i[j]);
+}
+
+template <class Isa>
+inline bool any_lane(const ibatch_t<Isa>& v, const isa::generic&) {
+  alignas(64) std::int32_t i[ibatch_t<Isa>::size];
+  v.store_aligned(i);
+  std::int32_t any = 0;
+  for (std::int32_t x : i) any |= x;
+  return any != 0;
+}
+template <class Isa>
+inline void stream_fence(const isa::generic&) {}
 
 template <class Isa, class C>
 inline batch_t<Isa, C> multiply_add(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c,

@@ -3,6 +3,8 @@
 #ifndef ROPEKIT_ARCH_X86_AVX2_HPP
 #define ROPEKIT_ARCH_X86_AVX2_HPP
 
+#include <cstring>
+
 #include "generic.hpp"
 
 #if ROPEKIT_COMPILED_AVX2
@@ -82,6 +84,55 @@ template <class Isa, class C>
 inline std::enable_if_t<std::is_same<C, double>::value, avx2_double> swap_pairs(const avx2_double& v,
                                                                                 const isa::avx2&) {
   return _mm256_permute_pd(v, 0x5);
+}
+
+template <class Isa>
+inline xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>> lane_bits(const avx2_float& v, const isa::avx2&) {
+  return _mm256_castps_si256(v);
+}
+template <class Isa>
+inline avx2_float lane_floats(const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v, const isa::avx2&) {
+  return _mm256_castsi256_ps(v);
+}
+template <class Isa>
+inline bool any_lane(const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v, const isa::avx2&) {
+  const __m256i x = v;
+  return !_mm256_testz_si256(x, x);
+}
+template <class Isa>
+inline void store_low_bytes(std::uint8_t* p, const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v,
+                            std::int64_t n, const isa::avx2&) {
+  // Lanes hold 0..255: saturating packs keep them.
+  const __m256i x = v;
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+  const __m128i bytes = _mm_packus_epi16(words, words);
+  if (n >= 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), bytes);
+    return;
+  }
+  alignas(16) std::uint8_t b[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(b), bytes);
+  std::memcpy(p, b, std::size_t(n));
+}
+
+/// Non-temporal stores of a whole batch (regular ones where p is not aligned
+/// to the store's width).
+inline void stream_bytes_avx2(void* p, __m128i x) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 15) == 0) return _mm_stream_si128(static_cast<__m128i*>(p), x);
+  _mm_storeu_si128(static_cast<__m128i*>(p), x);
+}
+template <class Isa>
+inline void stream_whole(float* p, const avx2_float& v, const isa::avx2&) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 31) == 0) return _mm256_stream_ps(p, v);
+  _mm256_storeu_ps(p, v);
+}
+template <class Isa>
+inline void stream_whole(f16* p, const avx2_float& v, const isa::avx2&) {
+  stream_bytes_avx2(p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+template <class Isa>
+inline void stream_whole(bf16* p, const avx2_float& v, const isa::avx2&) {
+  stream_bytes_avx2(p, bf16_bits_avx2(v));
 }
 
 template <class Isa>

@@ -131,6 +131,44 @@ inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_
 }
 
 template <class Isa>
+inline xsimd::batch<std::int32_t, xsimd::avx512bw> lane_bits(const avx512_float& v, const isa::avx512&) {
+  return _mm512_castps_si512(v);
+}
+template <class Isa>
+inline avx512_float lane_floats(const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, const isa::avx512&) {
+  return _mm512_castsi512_ps(v);
+}
+template <class Isa>
+inline bool any_lane(const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, const isa::avx512&) {
+  const __m512i x = v;
+  return _mm512_test_epi32_mask(x, x) != 0;
+}
+template <class Isa>
+inline void store_low_bytes(std::uint8_t* p, const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, std::int64_t n,
+                            const isa::avx512&) {
+  _mm512_mask_cvtepi32_storeu_epi8(p, n >= 16 ? __mmask16(0xffff) : first_lanes16(n), v);
+}
+
+/// Non-temporal stores of a whole batch (regular ones where p is not aligned
+/// to the store's width).
+inline void stream_bytes_avx512(void* p, __m256i x) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 31) == 0) return _mm256_stream_si256(static_cast<__m256i*>(p), x);
+  _mm256_storeu_si256(static_cast<__m256i*>(p), x);
+}
+template <class Isa>
+inline void stream_whole(float* p, const avx512_float& v, const isa::avx512&) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 63) == 0) return _mm512_stream_ps(p, v);
+  _mm512_storeu_ps(p, v);
+}
+template <class Isa>
+inline void stream_whole(f16* p, const avx512_float& v, const isa::avx512&) {
+  stream_bytes_avx512(p, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+template <class Isa>
+inline void stream_whole(bf16* p, const avx512_float& v, const isa::avx512&) {
+  stream_bytes_avx512(p, bf16_bits_avx512(v));
+}
+template <class Isa>
 inline void store_as_float(float* p, const avx512_double& v, const isa::avx512&) {
   _mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
 }
@@ -179,6 +217,10 @@ inline void narrow(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
 template <class Isa>
 inline void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {
   _mm256_mask_storeu_epi16(p, first_lanes16(n), bf16_bits_avx512_bf16(v));
+}
+template <class Isa>
+inline void stream_whole(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
+  stream_bytes_avx512(p, bf16_bits_avx512_bf16(v));
 }
 #  endif
 

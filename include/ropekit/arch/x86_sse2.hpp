@@ -56,6 +56,39 @@ inline std::enable_if_t<std::is_same<C, double>::value, xsimd::batch<double, xsi
 }
 
 template <class Isa>
+inline xsimd::batch<std::int32_t, xsimd::sse2> lane_bits(const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
+  return _mm_castps_si128(v);
+}
+template <class Isa>
+inline xsimd::batch<float, xsimd::sse2> lane_floats(const xsimd::batch<std::int32_t, xsimd::sse2>& v,
+                                                    const isa::sse2&) {
+  return _mm_castsi128_ps(v);
+}
+
+template <class Isa>
+inline bool any_lane(const xsimd::batch<std::int32_t, xsimd::sse2>& v, const isa::sse2&) {
+  return _mm_movemask_epi8(_mm_cmpeq_epi32(v, _mm_setzero_si128())) != 0xffff;
+}
+template <class Isa>
+inline void stream_whole(float* p, const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 15) == 0) return _mm_stream_ps(p, v);
+  _mm_storeu_ps(p, v);
+}
+/// Orders the non-temporal stores before every later store (SFENCE).
+template <class Isa>
+inline void stream_fence(const isa::sse2&) {
+  _mm_sfence();
+}
+template <class Isa>
+inline void stream_fence(const isa::avx2&) {
+  _mm_sfence();
+}
+template <class Isa>
+inline void stream_fence(const isa::avx512&) {
+  _mm_sfence();
+}
+
+template <class Isa>
 inline void store_as_float(float* p, const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
   _mm_storel_pi(reinterpret_cast<__m64*>(p), _mm_cvtpd_ps(v));
 }

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "../arch/all.hpp"
 #include "../kernel_call.hpp"
 #include "../query_scale.hpp"
+#include "fp.hpp"
 #include "sincos.hpp"
 
 ROPEKIT_INTRINSICS_BEGIN
@@ -111,27 +113,142 @@ inline void store_first(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
   }
 }
 
-/// Stores the first n lanes of v into D, each divided by `divisor` and
-/// rounded once (from double through round-to-odd float): an 8-bit float
-/// cache gets the correctly rounded value of result / scale.
-template <class Isa, class C, class D>
-inline void store_divided(D* p, const batch_t<Isa, C>& v, std::int64_t n, double divisor) {
-  alignas(64) C buffer[batch_t<Isa, C>::size];
-  v.store_aligned(buffer);
-  for (std::int64_t i = 0; i < n; ++i) p[i] = from_double<D>(double(buffer[i]) / divisor);
+/// Streaming stores where an instruction set has none: regular ones.
+template <class Isa, class D>
+inline void stream_whole(D* p, const batch_t<Isa, float>& v, const isa::generic&) {
+  store_whole<Isa, float>(p, v);
+}
+
+/// How computed values reach a destination: the cache scale an 8-bit float
+/// destination's values are divided by (1 for every other destination),
+/// with its float reciprocal for the fast path of store_fp8, and whether
+/// whole batches are written with non-temporal (streaming) stores.
+struct Destination {
+  double scale = 1.0;
+  float inverse = 1.0f;
+  bool bracket = true;  ///< inverse is a float well inside the normal range
+  bool stream = false;
+  static Destination of(double scale, bool stream = false) {
+    Destination d;
+    d.scale = scale;
+    d.inverse = float(1.0 / scale);
+    d.bracket = d.inverse > 1e-37f && d.inverse < 1e37f;
+    d.stream = stream;
+    return d;
+  }
+};
+
+/// The 8-bit float codes (e4m3 or e5m2, in the low byte of each lane) of a
+/// batch of floats, rounded to nearest even as to_e4m3 / to_e5m2 do: e4m3
+/// saturates to +-448 (infinities too), e5m2 overflows to infinity, NaN
+/// stays NaN. Normal results come from the float's bits re-biased and
+/// rounded on the integer; results below the smallest normal from adding
+/// 2^(23 - M) times the smallest subnormal, whose float addition rounds to
+/// the subnormal grid (the sum's low bits are then the code). `near`, when
+/// given, marks the lanes within 8 float ulps of a rounding boundary, and
+/// every nonzero lane below the smallest normal.
+template <class Isa, class D>
+ROPEKIT_INLINE ibatch_t<Isa> fp8_codes(const batch_t<Isa, float>& v, ibatch_t<Isa>* near = nullptr) {
+  // Integer arithmetic only (no comparisons or selects, which xsimd may
+  // leave out of line, shared between instruction sets): a condition is a
+  // lane mask, -1 or 0, from the sign of a difference of values below 2^31,
+  // and "m ? x : y" is y ^ ((x ^ y) & m).
+  using I = ibatch_t<Isa>;
+  using F = batch_t<Isa, float>;
+  constexpr bool e4 = std::is_same<D, e4m3>::value;
+  constexpr int M = e4 ? 3 : 2, Bias = e4 ? 7 : 15;
+  constexpr float magic = e4 ? 16384.0f : 128.0f;  // 2^(1 - Bias - M + 23)
+  constexpr std::int32_t magic_bits = e4 ? 0x46800000 : 0x43000000;
+  constexpr std::int32_t min_normal = (128 - Bias) << 23, top = e4 ? 0x7e : 0x7c, nan_code = e4 ? 0x7f : 0x7e;
+  auto choose = [](const I& mask, const I& x, const I& y) { return y ^ ((x ^ y) & mask); };
+  const I u = lane_bits<Isa>(v, Isa{});
+  const I sign = (u >> 24) & I(0x80);
+  const I a = u & I(0x7fffffff);
+  const I r = a - I((127 - Bias) << 23);
+  const I normal = (r + I((1 << (22 - M)) - 1) + ((r >> (23 - M)) & I(1))) >> (23 - M);
+  const I subnormal = lane_bits<Isa>(lane_floats<Isa>(a, Isa{}) + F(magic), Isa{}) - I(magic_bits);
+  const I is_normal = (I(min_normal - 1) - a) >> 31;
+  I code = choose(is_normal, normal, subnormal);
+  code = choose((I(top) - code) >> 31, I(top), code);             // saturate / overflow
+  code = choose((I(0x7f800000) - a) >> 31, I(nan_code), code);   // NaN
+  if (near != nullptr) {
+    const I from_half = (r & I((1 << (23 - M)) - 1)) - I((1 << (22 - M)) - 8);  // in [0, 16] when near
+    const I outside = ((I(16) - from_half) | from_half) >> 31;
+    *near = (is_normal & (outside ^ I(-1))) | ((is_normal ^ I(-1)) & ((I(0) - a) >> 31));
+  }
+  return sign | code;
+}
+
+/// x / s rounded once into D (an 8-bit float): the double quotient made
+/// round-to-odd with its exact remainder (fma: q * s - x is exact for a
+/// correctly rounded quotient), then rounded through round-to-odd float, so
+/// no step rounds twice.
+template <class D>
+inline D divided_exactly(double x, double s) {
+  const double xd = x;
+  double q = xd / s;
+  if (is_finite(q) && q != 0.0) {
+    const double r = std::fma(q, s, -xd);
+    std::uint64_t bits;
+    std::memcpy(&bits, &q, sizeof bits);
+    if (r != 0.0 && (bits & 1u) == 0) {
+      bits = (r > 0.0) == (q > 0.0) ? bits - 1 : bits + 1;  // one step toward the exact quotient
+      std::memcpy(&q, &bits, sizeof q);
+    }
+  }
+  return from_double<D>(q);
+}
+
+/// Stores the first n lanes of float v into an 8-bit float type D, each
+/// divided by dest.scale and correctly rounded. The quotient is formed in
+/// float (v * fl(1 / scale): within 3 ulps of the exact one), and its code
+/// is the answer except within 8 ulps of a rounding boundary, or below the
+/// smallest normal: those rare lanes are done exactly.
+template <class Isa, class D>
+ROPEKIT_INLINE void store_fp8(D* p, const batch_t<Isa, float>& v, std::int64_t n, const Destination& dest) {
+  using F = batch_t<Isa, float>;
+  using I = ibatch_t<Isa>;
+  std::uint8_t* out = reinterpret_cast<std::uint8_t*>(p);
+  // 8-bit stores are regular ones: a batch fills a quarter of a cache line
+  // at most, too little for non-temporal stores to pay.
+  auto store_codes = [&](const I& codes) { store_low_bytes<Isa>(out, codes, n, Isa{}); };
+  if (dest.scale == 1.0) return store_codes(fp8_codes<Isa, D>(v));
+  alignas(64) float x[F::size];
+  if (!dest.bracket) {  // the reciprocal is no normal float: every lane exactly
+    v.store_aligned(x);
+    for (std::int64_t i = 0; i < n; ++i) p[i] = divided_exactly<D>(double(x[i]), dest.scale);
+    return;
+  }
+  I near;
+  store_codes(fp8_codes<Isa, D>(v * F(dest.inverse), &near));
+  if (!any_lane<Isa>(near, Isa{})) return;
+  alignas(64) std::int32_t flag[F::size];
+  near.store_aligned(flag);
+  v.store_aligned(x);
+  for (std::int64_t i = 0; i < n; ++i)
+    if (flag[i] != 0) p[i] = divided_exactly<D>(double(x[i]), dest.scale);
 }
 
 /// Stores n lanes (a whole batch when n is its size) of a computed value:
-/// through the instruction set's conversions, or for an 8-bit float
-/// destination lane by lane, divided by its cache scale.
+/// through the instruction set's conversions; an 8-bit float destination
+/// divided by its cache scale; whole batches of float, f16 or bf16 streamed
+/// past the caches when the destination says so.
 template <class Isa, class C, class D>
-inline void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, double divisor) {
+ROPEKIT_INLINE void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, const Destination& dest) {
   if constexpr (is_fp8<D>) {
-    if (divisor != 1.0) return store_divided<Isa, C>(p, v, n, divisor);
-    return store_lanes<Isa, C>(p, v, n);
+    if constexpr (std::is_same<C, float>::value) {
+      store_fp8<Isa, D>(p, v, n, dest);
+    } else {
+      alignas(64) C buffer[batch_t<Isa, C>::size];
+      v.store_aligned(buffer);
+      for (std::int64_t i = 0; i < n; ++i) p[i] = divided_exactly<D>(double(buffer[i]), dest.scale);
+    }
   } else {
-    (void)divisor;
-    if (n == lanes<Isa, C>) return store_whole<Isa, C>(p, v);
+    if (n == lanes<Isa, C>) {
+      if constexpr (std::is_same<C, float>::value && (std::is_same<D, float>::value || is_half<D>))
+        if (dest.stream) return stream_whole<Isa>(p, v, Isa{});
+      return store_whole<Isa, C>(p, v);
+    }
     store_first<Isa, C>(p, v, n);
   }
 }
@@ -144,6 +261,23 @@ inline void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, double divisor) 
 // s = (-s0, s0, -s1, s1, ...), with cos and sin already scaled and signed for
 // the direction. Padding up to row_len is zero.
 // ---------------------------------------------------------------------------
+
+/// out[0, n) = the n floats at p widened to double, then zeros up to a whole
+/// number of kMaxLanes (whole batches of float lanes of p are read only
+/// where they lie inside [p, p + n)).
+template <class Isa>
+inline void widen_to_double(double* out, const float* p, std::int64_t n) {
+  using BF = batch_t<Isa, float>;
+  constexpr std::int64_t N = lanes<Isa, float>;
+  alignas(64) float f[kMaxLanes];
+  std::int64_t i = 0;
+  for (; i + N <= n; i += N) {
+    BF::load_unaligned(p + i).store_aligned(f);
+    for (std::int64_t j = 0; j < N; ++j) out[i + j] = double(f[j]);
+  }
+  for (; i < n; ++i) out[i] = double(p[i]);
+  for (; i < padded_to_lanes(n); ++i) out[i] = 0.0;
+}
 
 /// Writes n coefficients c, s into a row, expanded per channel when needed.
 template <class C>
@@ -320,13 +454,32 @@ inline void fill_token_difference(const kernel::Angles& s, bool inverse, std::in
 /// table_scale, or for a caller's table in the inverse direction the inverse
 /// of the 2x2 map, (c, -s) / (c^2 + s^2) (NaN when that map is singular or
 /// the entries are NaN).
-template <class C>
+template <class Isa, class C>
 inline void fill_token_table(const kernel::Angles& s, bool inverse, const std::int64_t* position, std::int64_t p0,
                              std::int64_t n, C* c_out, C* s_out) {
   const C scale = C(inverse ? 1.0f / s.table_scale : s.table_scale);
   const C sin_scale = inverse ? -scale : scale;
   // Validation keeps every row in [0, rows); stay inside the table anyway.
   auto row_of = [&](std::int64_t p) { return p < 0 ? 0 : p >= s.rows ? s.rows - 1 : p; };
+  if constexpr (std::is_same<C, float>::value) {
+    if (s.axis == nullptr && !(inverse && s.exact_inverse)) {
+      // One row, read in batches (the last one partial: tables are not padded).
+      using B = batch_t<Isa, float>;
+      constexpr std::int64_t N = lanes<Isa, float>;
+      const std::int64_t at = row_of(position[0]) * s.row_stride + p0;
+      const float* cr = s.cos + at;
+      const float* sr = s.sin + at;
+      const B k(scale), ks(sin_scale);
+      for (std::int64_t i = 0; i < n; i += N) {
+        const std::int64_t m = n - i < N ? n - i : N;
+        const B c = m == N ? B::load_unaligned(cr + i) : load_partial<Isa>(cr + i, m, Isa{});
+        const B v = m == N ? B::load_unaligned(sr + i) : load_partial<Isa>(sr + i, m, Isa{});
+        (c * k).store_aligned(c_out + i);
+        (v * ks).store_aligned(s_out + i);
+      }
+      return;
+    }
+  }
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t j = p0 + i;
     const std::int64_t at = row_of(position[s.axis != nullptr ? s.axis[j] : 0]) * s.row_stride + j;
@@ -380,7 +533,7 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const double* 
       fill_token_frequencies<Isa, C>(s, a.inverse, position, a.positions.n_axes, table_inv, table_axes, n, c_out,
                                      s_out);
     } else {
-      fill_token_table<C>(s, a.inverse, position, p0, n, c_out, s_out);
+      fill_token_table<Isa, C>(s, a.inverse, position, p0, n, c_out, s_out);
     }
     put_row(c_out, s_out, n, expand, c_row, s_row, row_len);
   }
@@ -392,10 +545,10 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const double* 
 // ---------------------------------------------------------------------------
 
 /// Copies channels [0, m) converting S to D, multiplying by `scale` (when
-/// not 1) and dividing by `divisor` for an 8-bit float destination. In
+/// not 1) and dividing by dest.scale for an 8-bit float destination. In
 /// place (y == x) each batch is loaded before it is stored.
 template <class Isa, class C, class S, class D>
-inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, double divisor = 1.0) {
+inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, const Destination& dest) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   const bool scaled = scale != C(1);
@@ -403,19 +556,21 @@ inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, double divi
   std::int64_t j = 0;
   for (; j + N <= m; j += N) {
     const B v = load_whole<Isa, C>(x + j);
-    put<Isa, C>(y + j, scaled ? v * k : v, N, divisor);
+    put<Isa, C>(y + j, scaled ? v * k : v, N, dest);
   }
   if (j < m) {
     const B v = load_first<Isa, C>(x + j, m - j);
-    put<Isa, C>(y + j, scaled ? v * k : v, m - j, divisor);
+    put<Isa, C>(y + j, scaled ? v * k : v, m - j, dest);
   }
 }
 
 /// Batches of coefficients held in registers while they are applied to every
 /// head of a token: 4 with 32 vector registers (AVX-512, AArch64), 2 with 16.
-template <class Isa>
+template <class Isa, class D = float>
 constexpr std::int64_t kHeldBatches =
-    std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 4 : 2;
+    is_fp8<D>                                                                            ? 1
+    : std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 4
+                                                                                         : 2;
 
 /// A run of vectors sharing coefficient rows: `count` vectors at x + j *
 /// x_step (y + j * y_step), the rotated slice of each starting at the pointer.
@@ -424,9 +579,20 @@ struct VectorRun {
   const S* x;
   D* y;
   std::int64_t x_step, y_step, count;
-  double scale;          ///< multiplies the rotated vectors (query scale, 1 / cache scale; 1 otherwise)
-  double divisor = 1.0;  ///< divides what an 8-bit float destination stores (its cache scale)
+  double scale;      ///< multiplies the rotated vectors (query scale, 1 / cache scale; 1 otherwise)
+  Destination dest;  ///< the cache scale of an 8-bit float destination, streaming stores
 };
+
+/// Calls f(std::integral_constant<std::int64_t, k>) for k = 0 .. K-1, unrolled
+/// (arrays of batches indexed by constants stay in registers).
+template <class F, std::int64_t... k>
+inline void unrolled_impl(F& f, std::integer_sequence<std::int64_t, k...>) {
+  (f(std::integral_constant<std::int64_t, k>{}), ...);
+}
+template <std::int64_t K, class F>
+inline void unrolled(F&& f) {
+  unrolled_impl(f, std::make_integer_sequence<std::int64_t, K>{});
+}
 
 /// Rotate-half pairs [p0, p0 + n) of every vector of a run (pairs `half`
 /// apart): each block of kHeldBatches coefficient batches is loaded once and
@@ -437,47 +603,36 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
                             const C* s) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
-  constexpr std::int64_t K = kHeldBatches<Isa>;
+  constexpr std::int64_t K = kHeldBatches<Isa, D>;
+  // Locals: stores through y may not alias them, so nothing is reloaded.
+  const S* const x0 = run.x + p0;
+  D* const y0 = run.y + p0;
+  const std::int64_t x_step = run.x_step, y_step = run.y_step, count = run.count;
+  const Destination dest = run.dest;
   const bool scaled = run.scale != 1.0;
   const B m(C(run.scale));
   auto coefficient = [&](const C* p) { return scaled ? B::load_aligned(p) * m : B::load_aligned(p); };
+  auto pair = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) {
+    const B a = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
+    const B b = lanes_used == N ? load_whole<Isa, C>(x + half) : load_first<Isa, C>(x + half, lanes_used);
+    put<Isa, C>(y, fmsub<Isa, C>(a, cc, b * ss), lanes_used, dest);
+    put<Isa, C>(y + half, fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
+  };
   std::int64_t i = 0;
   for (; i + K * N <= n; i += K * N) {
     B cc[K], ss[K];
-    for (std::int64_t k = 0; k < K; ++k) cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N);
-    for (std::int64_t j = 0; j < run.count; ++j) {
-      const S* x1 = run.x + j * run.x_step + p0 + i;
-      D* y1 = run.y + j * run.y_step + p0 + i;
-      for (std::int64_t k = 0; k < K; ++k) {
-        const B a = load_whole<Isa, C>(x1 + k * N);
-        const B b = load_whole<Isa, C>(x1 + half + k * N);
-        put<Isa, C>(y1 + k * N, fmsub<Isa, C>(a, cc[k], b * ss[k]), N, run.divisor);
-        put<Isa, C>(y1 + half + k * N, fmadd<Isa, C>(a, ss[k], b * cc[k]), N, run.divisor);
-      }
-    }
+    unrolled<K>([&](auto k) { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
+    const S* x = x0 + i;
+    D* y = y0 + i;
+    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step)
+      unrolled<K>([&](auto k) { pair(x + k * N, y + k * N, cc[k], ss[k], N); });
   }
-  for (; i + N <= n; i += N) {
+  for (; i < n; i += N) {
+    const std::int64_t used = n - i < N ? n - i : N;
     const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < run.count; ++j) {
-      const S* x1 = run.x + j * run.x_step + p0 + i;
-      D* y1 = run.y + j * run.y_step + p0 + i;
-      const B a = load_whole<Isa, C>(x1);
-      const B b = load_whole<Isa, C>(x1 + half);
-      put<Isa, C>(y1, fmsub<Isa, C>(a, cc, b * ss), N, run.divisor);
-      put<Isa, C>(y1 + half, fmadd<Isa, C>(a, ss, b * cc), N, run.divisor);
-    }
-  }
-  if (i < n) {
-    const std::int64_t r = n - i;
-    const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < run.count; ++j) {
-      const S* x1 = run.x + j * run.x_step + p0 + i;
-      D* y1 = run.y + j * run.y_step + p0 + i;
-      const B a = load_first<Isa, C>(x1, r);
-      const B b = load_first<Isa, C>(x1 + half, r);
-      put<Isa, C>(y1, fmsub<Isa, C>(a, cc, b * ss), r, run.divisor);
-      put<Isa, C>(y1 + half, fmadd<Isa, C>(a, ss, b * cc), r, run.divisor);
-    }
+    const S* x = x0 + i;
+    D* y = y0 + i;
+    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step) pair(x, y, cc, ss, used);
   }
 }
 
@@ -488,42 +643,34 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
                                    const C* s) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
-  constexpr std::int64_t K = kHeldBatches<Isa>;
+  constexpr std::int64_t K = kHeldBatches<Isa, D>;
   const std::int64_t m = 2 * n;
+  const S* const x0 = run.x + 2 * p0;
+  D* const y0 = run.y + 2 * p0;
+  const std::int64_t x_step = run.x_step, y_step = run.y_step, count = run.count;
+  const Destination dest = run.dest;
   const bool scaled = run.scale != 1.0;
   const B factor(C(run.scale));
   auto coefficient = [&](const C* p) { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
+  auto channels = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) {
+    const B v = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
+    put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), lanes_used, dest);
+  };
   std::int64_t i = 0;
   for (; i + K * N <= m; i += K * N) {
     B cc[K], ss[K];
-    for (std::int64_t k = 0; k < K; ++k) cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N);
-    for (std::int64_t j = 0; j < run.count; ++j) {
-      const S* x = run.x + j * run.x_step + 2 * p0 + i;
-      D* y = run.y + j * run.y_step + 2 * p0 + i;
-      for (std::int64_t k = 0; k < K; ++k) {
-        const B v = load_whole<Isa, C>(x + k * N);
-        put<Isa, C>(y + k * N, fmadd<Isa, C>(v, cc[k], swap_pairs<Isa, C>(v, Isa{}) * ss[k]), N, run.divisor);
-      }
-    }
+    unrolled<K>([&](auto k) { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
+    const S* x = x0 + i;
+    D* y = y0 + i;
+    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step)
+      unrolled<K>([&](auto k) { channels(x + k * N, y + k * N, cc[k], ss[k], N); });
   }
-  for (; i + N <= m; i += N) {
+  for (; i < m; i += N) {
+    const std::int64_t used = m - i < N ? m - i : N;
     const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < run.count; ++j) {
-      const S* x = run.x + j * run.x_step + 2 * p0 + i;
-      D* y = run.y + j * run.y_step + 2 * p0 + i;
-      const B v = load_whole<Isa, C>(x);
-      put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), N, run.divisor);
-    }
-  }
-  if (i < m) {
-    const std::int64_t r = m - i;
-    const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < run.count; ++j) {
-      const S* x = run.x + j * run.x_step + 2 * p0 + i;
-      D* y = run.y + j * run.y_step + 2 * p0 + i;
-      const B v = load_first<Isa, C>(x, r);
-      put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), r, run.divisor);
-    }
+    const S* x = x0 + i;
+    D* y = y0 + i;
+    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step) channels(x, y, cc, ss, used);
   }
 }
 
@@ -587,7 +734,7 @@ struct ViewWork {
   bool rotate = true;       ///< false: channels copied only (V into a cache)
   bool query = false;       ///< takes the per-token query factor
   bool normalize = false;   ///< the head norm applies
-  double divisor = 1.0;     ///< what the destination stores is divided by it (cache scale)
+  Destination dest;         ///< the cache scale of an 8-bit destination, streaming stores
   bool head_outer = false;  ///< heads farther apart than tokens: walk heads outside tokens
   bool in_place = false;
   bool active() const { return src != nullptr && src->heads > 0; }
@@ -595,14 +742,14 @@ struct ViewWork {
 
 template <class Isa, class C, class S, class D>
 inline ViewWork<S, D> view_work(const kernel::Heads<const S>& src, const kernel::Heads<D>& dst, std::int64_t tokens,
-                                bool rotate, bool query, bool normalize, double divisor) {
+                                bool rotate, bool query, bool normalize, double scale, bool stream = false) {
   ViewWork<S, D> v;
   v.src = &src;
   v.dst = &dst;
   v.rotate = rotate;
   v.query = query;
   v.normalize = normalize;
-  v.divisor = divisor;
+  v.dest = Destination::of(scale, stream);
   v.in_place = static_cast<const void*>(src.data) == static_cast<const void*>(dst.data);
   v.head_outer = tokens > 1 && src.heads > 1 && src.map.kind == kernel::TokenMapKind::linear &&
                  dst.map.kind == kernel::TokenMapKind::linear && src.head_stride > src.token_stride;
@@ -657,7 +804,7 @@ inline C rms_factor(const S* x, std::int64_t head_dim, double eps) {
 template <class Isa, class C, class S, class D>
 inline void rotate_vector_normed(Pairing pairing, const S* x, D* y, std::int64_t head_dim, std::int64_t off,
                                  std::int64_t pairs, const C* c, const C* s, const kernel::HeadNorm& norm, C scale,
-                                 double divisor) {
+                                 const Destination& dest) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   const C r = rms_factor<Isa, C>(x, head_dim, norm.eps);
@@ -694,12 +841,12 @@ inline void rotate_vector_normed(Pairing pairing, const S* x, D* y, std::int64_t
     for (std::int64_t j = from; j < to; j += N) {
       const std::int64_t count = to - j < N ? to - j : N;
       const B v = count == N ? load_whole<Isa, C>(x + j) : load_first<Isa, C>(x + j, count);
-      put<Isa, C>(y + j, normalized<Isa, C, S>(v, j, count, r, norm) * k, count, divisor);
+      put<Isa, C>(y + j, normalized<Isa, C, S>(v, j, count, r, norm) * k, count, dest);
     }
   };
   auto slice = [&](const C* from, D* to, std::int64_t n) {
     for (std::int64_t j = 0; j < n; j += N)
-      put<Isa, C>(to + j, B::load_aligned(from + j) * k, n - j < N ? n - j : N, divisor);
+      put<Isa, C>(to + j, B::load_aligned(from + j) * k, n - j < N ? n - j : N, dest);
   };
   // Channels outside the slice first (in place they were read above only
   // for the slice; the slice's own stores come last).
@@ -723,12 +870,12 @@ inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t
   const kernel::Heads<D>& dst = *v.dst;
   const std::int64_t xo = token_offset(src, t), yo = token_offset(dst, t);
   if (xo < 0 || yo < 0) return;
-  const double scale = (v.query ? factor : 1.0) / (is_fp8<D> ? 1.0 : v.divisor);
-  const double divisor = is_fp8<D> ? v.divisor : 1.0;
+  const double scale = v.query ? factor : 1.0;
+  const Destination& dest = v.dest;
   if (v.normalize) {
     for (std::int64_t h = 0; h < src.heads; ++h)
       rotate_vector_normed<Isa, C>(pairing, src.data + xo + h * src.head_stride, dst.data + yo + h * dst.head_stride,
-                                   src.head_dim, off, pairs, c, s, norm, C(scale), divisor);
+                                   src.head_dim, off, pairs, c, s, norm, C(scale), dest);
     return;
   }
   if (prefetch_bytes > 0 && t + 1 < tokens && p0 == 0 && src.map.kind == kernel::TokenMapKind::linear) {
@@ -738,8 +885,8 @@ inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t
       for (std::int64_t b = 0; b < prefetch_bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
     }
   }
-  VectorRun<S, D> run{src.data + xo + off, dst.data + yo + off, src.head_stride, dst.head_stride, src.heads, scale};
-  run.divisor = divisor;
+  const VectorRun<S, D> run{
+      src.data + xo + off, dst.data + yo + off, src.head_stride, dst.head_stride, src.heads, scale, dest};
   rotate_run<Isa, C>(pairing, run, pairs, p0, n, c, s);
 }
 
@@ -752,29 +899,29 @@ inline void token_rest(const ViewWork<S, D>& v, std::int64_t t, std::int64_t off
   const kernel::Heads<const S>& src = *v.src;
   const kernel::Heads<D>& dst = *v.dst;
   const double scale = v.query ? factor : 1.0;
-  const bool needed = !v.rotate || !v.in_place || scale != 1.0 || v.divisor != 1.0;
+  const bool needed = !v.rotate || !v.in_place || scale != 1.0 || v.dest.scale != 1.0;
   // A normalized vector that is rotated was done whole with its rotation.
   if (!needed || (v.normalize && v.rotate)) return;
   const std::int64_t xo = token_offset(src, t), yo = token_offset(dst, t);
   if (xo < 0 || yo < 0) return;
-  const C k = C(scale / (is_fp8<D> ? 1.0 : v.divisor));
-  const double divisor = is_fp8<D> ? v.divisor : 1.0;
+  const C k = C(scale);
+  const Destination& dest = v.dest;
   if (v.normalize) {
     for (std::int64_t h = 0; h < src.heads; ++h)
       rotate_vector_normed<Isa, C>(Pairing::neox, src.data + xo + h * src.head_stride,
                                    dst.data + yo + h * dst.head_stride, src.head_dim, 0, 0,
-                                   static_cast<const C*>(nullptr), static_cast<const C*>(nullptr), norm, k, divisor);
+                                   static_cast<const C*>(nullptr), static_cast<const C*>(nullptr), norm, k, dest);
     return;
   }
   for (std::int64_t h = 0; h < src.heads; ++h) {
     const S* x = src.data + xo + h * src.head_stride;
     D* y = dst.data + yo + h * dst.head_stride;
     if (!v.rotate) {
-      copy_channels<Isa, C>(x, y, src.head_dim, k, divisor);
+      copy_channels<Isa, C>(x, y, src.head_dim, k, dest);
       continue;
     }
-    if (off > 0) copy_channels<Isa, C>(x, y, off, k, divisor);
-    if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end, k, divisor);
+    if (off > 0) copy_channels<Isa, C>(x, y, off, k, dest);
+    if (end < src.head_dim) copy_channels<Isa, C>(x + end, y + end, src.head_dim - end, k, dest);
   }
 }
 
@@ -808,8 +955,7 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
   double factor[kMaxBlockTokens];
   const bool on_the_fly = a.kind == kernel::AngleKind::frequencies || a.kind == kernel::AngleKind::difference;
   auto widen = [&](double* out, const float* table, std::int64_t p0, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) out[i] = double(table[p0 + i]);
-    for (std::int64_t i = n; i < padded_to_lanes(n); ++i) out[i] = 0.0;
+    widen_to_double<Isa>(out, table + p0, n);
   };
   LaneAxes<Isa> lane_axes;
   const bool with_axes = a.kind == kernel::AngleKind::frequencies && a.axis != nullptr;
@@ -830,6 +976,12 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
     return bytes;
   }();
 
+  // One position for every token (Positions::same: a K-shift by one delta):
+  // one row serves all of them, filled once when the pairs fit one chunk.
+  const bool uniform =
+      a.positions.kind == kernel::PositionKind::range && a.positions.step == 0 && a.kind != kernel::AngleKind::select;
+  const std::int64_t row_step = uniform ? 0 : row_len;
+  bool rows_ready = false;
   for (std::int64_t t0 = 0; t0 < tokens; t0 += block) {
     const std::int64_t nt = tokens - t0 < block ? tokens - t0 : block;
     for (std::int64_t t = 0; t < nt; ++t)
@@ -837,19 +989,16 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
     for (std::int64_t p0 = 0; p0 < pairs; p0 += chunk) {
       const std::int64_t n = pairs - p0 < chunk ? pairs - p0 : chunk;
       if (pairs > kChunkPairs) prepare_chunk(p0, n);
-      fill_rows<Isa, C>(a, inv, inv_old, with_axes ? &lane_axes : nullptr, t0, nt, p0, n, expand, cos_rows, sin_rows,
-                        row_len);
+      if (!rows_ready)
+        fill_rows<Isa, C>(a, inv, inv_old, with_axes ? &lane_axes : nullptr, t0, uniform ? 1 : nt, p0, n, expand,
+                          cos_rows, sin_rows, row_len);
+      rows_ready = uniform && pairs <= kChunkPairs;
       // Head-major views: one head's tokens after another.
       auto head_outer = [&](const auto& v) {
         if (!v.active() || !v.rotate || !v.head_outer || v.normalize) return;
-        const double divisor =
-            is_fp8<std::remove_const_t<std::remove_pointer_t<decltype(v.dst->data)>>> ? v.divisor : 1.0;
         for (std::int64_t h = 0; h < v.src->heads; ++h)
           for (std::int64_t t = 0; t < nt; ++t) {
             const std::int64_t tt = t0 + t;
-            const double scale =
-                (v.query ? factor[t] : 1.0) /
-                (is_fp8<std::remove_const_t<std::remove_pointer_t<decltype(v.dst->data)>>> ? 1.0 : v.divisor);
             using VS = std::remove_const_t<std::remove_pointer_t<decltype(v.src->data)>>;
             using VD = std::remove_pointer_t<decltype(v.dst->data)>;
             VectorRun<VS, VD> run{v.src->data + tt * v.src->token_stride + h * v.src->head_stride + off,
@@ -857,9 +1006,9 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
                                   0,
                                   0,
                                   1,
-                                  scale};
-            run.divisor = divisor;
-            rotate_run<Isa, C>(pairing, run, pairs, p0, n, cos_rows + t * row_len, sin_rows + t * row_len);
+                                  v.query ? factor[t] : 1.0,
+                                  v.dest};
+            rotate_run<Isa, C>(pairing, run, pairs, p0, n, cos_rows + t * row_step, sin_rows + t * row_step);
           }
       };
       (head_outer(views), ...);
@@ -867,7 +1016,7 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
         auto token_order = [&](const auto& v) {
           if (!v.active() || !v.rotate || v.head_outer) return;
           if (v.normalize && p0 > 0) return;  // a normalized vector is done whole with the first chunk
-          token_chunk<Isa, C>(pairing, v, t0 + t, pairs, off, p0, n, cos_rows + t * row_len, sin_rows + t * row_len,
+          token_chunk<Isa, C>(pairing, v, t0 + t, pairs, off, p0, n, cos_rows + t * row_step, sin_rows + t * row_step,
                               factor[t], norm, prefetch_bytes, tokens);
         };
         (token_order(views), ...);
@@ -904,9 +1053,12 @@ inline void store_call(const kernel::StoreCall<S, QD, KD>& call) {
   using C = compute_t<S, compute_t<QD, KD>>;
   const bool norm = call.norm.enabled;
   const auto q = view_work<Isa, C>(call.q_src, call.q_dst, call.tokens, true, call.query_scale.enabled, norm, 1.0);
-  const auto k = view_work<Isa, C>(call.k_src, call.k_dst, call.tokens, true, false, norm, call.k_scale);
-  const auto v = view_work<Isa, C>(call.v_src, call.v_dst, call.tokens, false, false, false, call.v_scale);
+  const auto k =
+      view_work<Isa, C>(call.k_src, call.k_dst, call.tokens, true, false, norm, call.k_scale, call.stream_caches);
+  const auto v =
+      view_work<Isa, C>(call.v_src, call.v_dst, call.tokens, false, false, false, call.v_scale, call.stream_caches);
   run_views<Isa, C>(call.pairing, call.angles, call.tokens, call.rotary_offset, call.query_scale, call.norm, q, k, v);
+  if (call.stream_caches) stream_fence<Isa>(Isa{});
 }
 
 }  // namespace detail
