@@ -30,8 +30,12 @@ if(TARGET ropekit::hf)
     target_link_libraries(gguf_samples PRIVATE ropekit_project_options)
     target_compile_features(gguf_samples PRIVATE cxx_std_17)
     find_program(ROPEKIT_RSVG_CONVERT rsvg-convert)
+    # A cross build runs the programs through its emulator (a list, passed
+    # with '|' between its words).
+    string(REPLACE ";" "|" _emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
     add_test(NAME ropekit_inspect
-      COMMAND ${CMAKE_COMMAND} -DINSPECT=$<TARGET_FILE:ropekit-inspect> -DSAMPLES=$<TARGET_FILE:gguf_samples>
+      COMMAND ${CMAKE_COMMAND} "-DEMULATOR=${_emulator}"
+              -DINSPECT=$<TARGET_FILE:ropekit-inspect> -DSAMPLES=$<TARGET_FILE:gguf_samples>
               -DRSVG=${ROPEKIT_RSVG_CONVERT} -DDATA=${ROPEKIT_HF_DATA_DIR} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/inspect_test
               -P ${CMAKE_CURRENT_SOURCE_DIR}/test_inspect.cmake)
   endif()

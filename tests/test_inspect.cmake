@@ -2,11 +2,13 @@
 # SVG that rsvg-convert renders, and one clear line (exit code 1, no crash)
 # for every kind of bad file.
 # -DINSPECT=<tool> -DSAMPLES=<gguf_samples> -DRSVG=<rsvg-convert> -DDATA=<hf_configs> -DWORK=<dir>
+# [-DEMULATOR=<words separated by |>] (cross builds)
+string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
 function(run_ok name)
-  execute_process(COMMAND ${INSPECT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  execute_process(COMMAND ${EMULATOR} ${INSPECT} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${name}: ropekit-inspect ${ARGN} failed (${rc}): ${err}")
   endif()
@@ -25,7 +27,7 @@ endfunction()
 # A bad file: exit code 1 (not a signal), exactly one line on stderr, naming
 # the file and the given words.
 function(run_bad name file)
-  execute_process(COMMAND ${INSPECT} ${file} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  execute_process(COMMAND ${EMULATOR} ${INSPECT} ${file} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc STREQUAL "1")
     message(FATAL_ERROR "${name}: expected exit code 1, got '${rc}' (stderr: ${err})")
   endif()
@@ -55,7 +57,7 @@ run_ok(t5 "${DATA}/configs/t5-small.json")
 expect_contains(t5 "${OUT}" "t5_buckets" "32 buckets, max_distance 128")
 
 # GGUF.
-execute_process(COMMAND ${SAMPLES} ${WORK} RESULT_VARIABLE rc)
+execute_process(COMMAND ${EMULATOR} ${SAMPLES} ${WORK} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "gguf_samples failed: ${rc}")
 endif()
