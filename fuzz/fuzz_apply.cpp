@@ -97,12 +97,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool with_k = in.ConsumeBool();
   Buffer k = with_k ? make_view(in, tokens) : Buffer{};
   std::vector<std::int64_t> pos(std::size_t(tokens > 0 && tokens < 64 ? tokens : 1));
-  for (auto& p : pos) p = in.ConsumeBool() ? in.ConsumeIntegralInRange<std::int64_t>(0, 5000) : in.ConsumeIntegral<std::int64_t>();
+  for (auto& p : pos)
+    p = in.ConsumeBool() ? in.ConsumeIntegralInRange<std::int64_t>(0, 5000) : in.ConsumeIntegral<std::int64_t>();
   const ropekit::Pairing pairing = static_cast<ropekit::Pairing>(in.ConsumeIntegralInRange<int>(0, 2));
   ropekit::ApplyOptions options;
   options.direction = static_cast<ropekit::Direction>(in.ConsumeIntegralInRange<int>(0, 2));
   const int source = in.ConsumeIntegralInRange<int>(0, 2);
-  if (source == 0 && in.ConsumeBool()) options.angle_mode = static_cast<ropekit::AngleMode>(in.ConsumeIntegralInRange<int>(0, 2));
+  if (source == 0 && in.ConsumeBool())
+    options.angle_mode = static_cast<ropekit::AngleMode>(in.ConsumeIntegralInRange<int>(0, 2));
   // A caller's table allocated to exactly the extent it claims (skipped when
   // that is valid but too large to allocate here).
   const std::int64_t rows = in.ConsumeIntegralInRange<std::int64_t>(0, 64);
@@ -115,10 +117,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (q.too_large || k.too_large) return 0;
   const std::vector<float> q0 = q.storage, k0 = k.storage;
   if (std::getenv("FUZZ_APPLY_VERBOSE"))
-    std::fprintf(stderr, "pairs %zu tokens %lld q{heads %lld dim %lld ts %lld hs %lld, %zu elements} k %d pairing %d source %d\n",
-                 f.inv_freq.size(), (long long)tokens, (long long)q.view.heads, (long long)q.view.head_dim,
-                 (long long)q.view.token_stride, (long long)q.view.head_stride, q.storage.size(), int(with_k),
-                 int(pairing), source);
+    std::fprintf(
+        stderr,
+        "pairs %zu tokens %lld q{heads %lld dim %lld ts %lld hs %lld, %zu elements} k %d pairing %d source %d\n",
+        f.inv_freq.size(), (long long)tokens, (long long)q.view.heads, (long long)q.view.head_dim,
+        (long long)q.view.token_stride, (long long)q.view.head_stride, q.storage.size(), int(with_k), int(pairing),
+        source);
   bool accepted = false;
   try {
     const ropekit::Positions p(pos.data(), std::int64_t(pos.size()) == tokens ? tokens : std::int64_t(pos.size()));
@@ -154,9 +158,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Buffer original = q;
   original.storage = q0;
   original.view.data = original.storage.data();
-  ropekit::reference::apply_into(pairing, f, ropekit::HeadsView<const float>(original.view),
-                                 ropekit::HeadsView<double>::token_major(ref.data(), tokens, q.view.heads, q.view.head_dim),
-                                 pos.data(), options.direction, options.angle_mode.value_or(ropekit::AngleMode::accurate));
+  ropekit::reference::apply_into(
+      pairing, f, ropekit::HeadsView<const float>(original.view),
+      ropekit::HeadsView<double>::token_major(ref.data(), tokens, q.view.heads, q.view.head_dim), pos.data(),
+      options.direction, options.angle_mode.value_or(ropekit::AngleMode::accurate));
   for (std::int64_t t = 0; t < tokens; ++t)
     for (std::int64_t h = 0; h < q.view.heads; ++h)
       for (std::int64_t d = 0; d < 2 * pairs; ++d) {

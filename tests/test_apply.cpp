@@ -147,13 +147,13 @@ namespace isa = ropekit::isa;
 using Auto = ropekit::auto_arch;
 
 /// The element-type pairs of the kernels, each on every path.
-#define ROPEKIT_TEST_PATHS(S, D)                                                                                 \
-  Types<S, D, Auto>, Types<S, D, isa::sse2>, Types<S, D, isa::avx2>, Types<S, D, isa::avx512>,                  \
+#define ROPEKIT_TEST_PATHS(S, D)                                                               \
+  Types<S, D, Auto>, Types<S, D, isa::sse2>, Types<S, D, isa::avx2>, Types<S, D, isa::avx512>, \
       Types<S, D, isa::avx512_bf16>, Types<S, D, isa::neon>, Types<S, D, isa::neon_bf16>
-using AllTypes = ::testing::Types<ROPEKIT_TEST_PATHS(float, float), ROPEKIT_TEST_PATHS(f16, f16),
-                                  ROPEKIT_TEST_PATHS(bf16, bf16), ROPEKIT_TEST_PATHS(double, double),
-                                  ROPEKIT_TEST_PATHS(float, f16), ROPEKIT_TEST_PATHS(float, bf16),
-                                  ROPEKIT_TEST_PATHS(f16, float), ROPEKIT_TEST_PATHS(bf16, float)>;
+using AllTypes =
+    ::testing::Types<ROPEKIT_TEST_PATHS(float, float), ROPEKIT_TEST_PATHS(f16, f16), ROPEKIT_TEST_PATHS(bf16, bf16),
+                     ROPEKIT_TEST_PATHS(double, double), ROPEKIT_TEST_PATHS(float, f16),
+                     ROPEKIT_TEST_PATHS(float, bf16), ROPEKIT_TEST_PATHS(f16, float), ROPEKIT_TEST_PATHS(bf16, float)>;
 #undef ROPEKIT_TEST_PATHS
 
 class PathNames {
@@ -171,7 +171,10 @@ class PathNames {
   }
   template <class T>
   static std::string type_name() {
-    return std::is_same<T, float>::value ? "f32" : std::is_same<T, double>::value ? "f64" : std::is_same<T, f16>::value ? "f16" : "bf16";
+    return std::is_same<T, float>::value    ? "f32"
+           : std::is_same<T, double>::value ? "f64"
+           : std::is_same<T, f16>::value    ? "f16"
+                                            : "bf16";
   }
 };
 TYPED_TEST_SUITE(ApplyTest, AllTypes, PathNames);

@@ -114,22 +114,38 @@ TEST(HostileViews, ExtentsBeyondTheAddressSpace) {
   float* data = buffer.data() + 32;
   const std::int64_t pos[4] = {0, 1, 2, 3};
   const std::int64_t big = std::int64_t(1) << 62;
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 2, 1, 64, big - 16, 64}, pos); },
-                  {"x.token_stride = " + std::to_string(big - 16), "address space"}, buffer);
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 1, 2, 64, 128, big}, pos); },
-                  {"x.head_stride = " + std::to_string(big)}, buffer);
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 3, 1, 64, big, 64}, pos); },
-                  {"x.token_stride"}, buffer);
   expect_rejected(
-      [&] { ropekit::apply(Pairing::neox, f, HeadsView<float>{data, std::int64_t(1) << 61, 1, 64, 64, 64}, pos); },
+      [&] {
+        ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 2, 1, 64, big - 16, 64}, pos);
+      },
+      {"x.token_stride = " + std::to_string(big - 16), "address space"}, buffer);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 1, 2, 64, 128, big}, pos);
+      },
+      {"x.head_stride = " + std::to_string(big)}, buffer);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 3, 1, 64, big, 64}, pos);
+      },
       {"x.token_stride"}, buffer);
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 4, 1, 64, kMax, kMax}, pos); },
-                  {"x.token_stride = " + std::to_string(kMax)}, buffer);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, HeadsView<float>{data, std::int64_t(1) << 61, 1, 64, 64, 64}, pos);
+      },
+      {"x.token_stride"}, buffer);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, HeadsView<float>{data, 4, 1, 64, kMax, kMax}, pos);
+      },
+      {"x.token_stride = " + std::to_string(kMax)}, buffer);
   // A caller's table whose rows run past the address space.
   std::vector<float> cos(64, 1.0f), sin(64, 0.0f);
   const ropekit::CosSinTable t{cos.data(), sin.data(), 4, 32, big - 8};
   expect_rejected(
-      [&] { ropekit::apply(Pairing::neox, t, HeadsView<float>::token_major(data, 4, 1, 64), ropekit::PositionRange{0}); },
+      [&] {
+        ropekit::apply(Pairing::neox, t, HeadsView<float>::token_major(data, 4, 1, 64), ropekit::PositionRange{0});
+      },
       {"table.row_stride = " + std::to_string(big - 8)}, buffer);
   // Named constructors saturate instead of overflowing.
   const auto wide = HeadsView<float>::token_major(data, 2, big, 64);
@@ -155,12 +171,11 @@ TEST(HostileViews, SizesThatOverflow) {
 TEST(HostileViews, SliceTokensChecksItsRange) {
   std::vector<float> buffer = poisoned(4 * 64);
   const auto x = HeadsView<float>::token_major(buffer.data(), 4, 1, 64);
-  for (auto [begin, count] : std::vector<std::pair<std::int64_t, std::int64_t>>{
-           {2, 4}, {-1, 1}, {0, -1}, {kMax, 1}, {1, kMax}, {5, 0}}) {
+  for (auto [begin, count] :
+       std::vector<std::pair<std::int64_t, std::int64_t>>{{2, 4}, {-1, 1}, {0, -1}, {kMax, 1}, {1, kMax}, {5, 0}}) {
     HeadsView<float> part;
     expect_rejected([&] { part = x.slice_tokens(begin, count); },
-                    {"slice_tokens", "begin, count = " + std::to_string(begin) + ", " + std::to_string(count)},
-                    buffer);
+                    {"slice_tokens", "begin, count = " + std::to_string(begin) + ", " + std::to_string(count)}, buffer);
     EXPECT_EQ(part.tokens, 0);
   }
   const auto tail = x.slice_tokens(4, 0);
@@ -177,8 +192,8 @@ TEST(HostileViews, PositionsOutsideTheAccurateRange) {
   std::vector<float> buffer = rk_test::random_vector<float>(3 * 64);
   const auto x = HeadsView<float>::token_major(buffer.data(), 3, 1, 64);
   const std::int64_t limit = std::int64_t(1) << 31;
-  for (std::int64_t bad : {limit + 1, -limit - 1, kMax, std::numeric_limits<std::int64_t>::min(),
-                           std::int64_t(1) << 56}) {
+  for (std::int64_t bad :
+       {limit + 1, -limit - 1, kMax, std::numeric_limits<std::int64_t>::min(), std::int64_t(1) << 56}) {
     const std::vector<std::int64_t> pos = {0, bad, 1};
     expect_rejected([&] { ropekit::apply(Pairing::neox, f, x, pos); }, {"positions[1] = " + std::to_string(bad)},
                     buffer);
@@ -302,9 +317,8 @@ TEST(HostileViews, ViewsOfOneCallAgree) {
                        HeadsView<float>::token_major(k.data(), 2, 1, 64), pos);
       },
       {"k.tokens = 2", "q.tokens = 3"}, q);
-  expect_rejected(
-      [&] { ropekit::apply(Pairing::neox, f, HeadsView<float>::token_major(q.data(), 3, 1, 32), pos); },
-      {"x.head_dim = 32", "rotary_dim = 64"}, q);
+  expect_rejected([&] { ropekit::apply(Pairing::neox, f, HeadsView<float>::token_major(q.data(), 3, 1, 32), pos); },
+                  {"x.head_dim = 32", "rotary_dim = 64"}, q);
 }
 
 }  // namespace

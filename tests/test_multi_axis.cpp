@@ -208,9 +208,9 @@ void check_layout(const Layout& L, Pairing pairing, bool use_cache, bool in_plac
   ro.direction = direction;
   ro.rotary_offset = offset;
   if (with_query_scale) ro.query_scale = qs;
-  ropekit::reference::apply_into(pairing, L.axes, HeadsView<const S>::token_major(src_values.data(), tokens, heads, head_dim),
-                                 HeadsView<double>::token_major(ref.data(), tokens, heads, head_dim), pos.data(), stride,
-                                 ro);
+  ropekit::reference::apply_into(
+      pairing, L.axes, HeadsView<const S>::token_major(src_values.data(), tokens, heads, head_dim),
+      HeadsView<double>::token_major(ref.data(), tokens, heads, head_dim), pos.data(), stride, ro);
   const bool same_type_in_place = in_place && std::is_same<S, D>::value;
   const double af = direction == ropekit::Direction::forward ? L.axes.attention_factor : 1.0 / L.axes.attention_factor;
   int failures = 0;
@@ -280,8 +280,9 @@ TEST(MultiAxis, SectionedWithEqualAxesIsOneDimensionalBitForBit) {
   auto x = rk_test::random_vector<float>(std::size_t(tokens * 4 * 128));
   auto y = x;
   std::vector<std::int64_t> p1(static_cast<std::size_t>(tokens)), p3(static_cast<std::size_t>(3 * tokens));
-  for (std::int64_t t = 0; t < tokens; ++t) p1[std::size_t(t)] = p3[std::size_t(t)] = p3[std::size_t(tokens + t)] =
-                                              p3[std::size_t(2 * tokens + t)] = 1000 * t * t + 7;
+  for (std::int64_t t = 0; t < tokens; ++t)
+    p1[std::size_t(t)] = p3[std::size_t(t)] = p3[std::size_t(tokens + t)] = p3[std::size_t(2 * tokens + t)] =
+        1000 * t * t + 7;
   for (Pairing pairing : {Pairing::neox, Pairing::interleaved}) {
     ropekit::apply(pairing, f, HeadsView<float>::token_major(x.data(), tokens, 4, 128), p1);
     ropekit::apply(pairing, a, HeadsView<float>::token_major(y.data(), tokens, 4, 128),
@@ -312,8 +313,10 @@ TEST(MultiAxis, SourcePerTokenEqualsCallsPerGroupBitForBit) {
   const std::int64_t tokens = 23;
   std::vector<std::int32_t> which(static_cast<std::size_t>(tokens));
   std::vector<std::int64_t> pos(static_cast<std::size_t>(tokens));
-  for (std::int64_t t = 0; t < tokens; ++t) which[std::size_t(t)] = std::int32_t((t * 5) % 4), pos[std::size_t(t)] = 3 * t + 100 * (t % 4);
-  auto q = rk_test::random_vector<bf16>(std::size_t(tokens * 4 * 128)), k = rk_test::random_vector<bf16>(std::size_t(tokens * 2 * 128));
+  for (std::int64_t t = 0; t < tokens; ++t)
+    which[std::size_t(t)] = std::int32_t((t * 5) % 4), pos[std::size_t(t)] = 3 * t + 100 * (t % 4);
+  auto q = rk_test::random_vector<bf16>(std::size_t(tokens * 4 * 128)),
+       k = rk_test::random_vector<bf16>(std::size_t(tokens * 2 * 128));
   auto q2 = q, k2 = k;
   for (Pairing pairing : {Pairing::neox, Pairing::interleaved}) {
     ropekit::apply(pairing, set.per_token(which), HeadsView<bf16>::token_major(q.data(), tokens, 4, 128),
@@ -335,8 +338,8 @@ TEST(MultiAxis, SourcePerTokenEqualsCallsPerGroupBitForBit) {
   inverse.direction = ropekit::Direction::inverse;
   std::vector<std::int64_t> small(pos.size());
   for (std::size_t i = 0; i < pos.size(); ++i) small[i] = pos[i] % 1024;
-  ropekit::apply(Pairing::neox, cache_set.per_token(which), HeadsView<bf16>::token_major(q.data(), tokens, 4, 128), small,
-                 inverse);
+  ropekit::apply(Pairing::neox, cache_set.per_token(which), HeadsView<bf16>::token_major(q.data(), tokens, 4, 128),
+                 small, inverse);
   for (std::int64_t t = 0; t < tokens; ++t) {
     const std::int64_t p[1] = {small[std::size_t(t)]};
     ropekit::apply(Pairing::neox, caches[std::size_t(which[std::size_t(t)])],
@@ -394,27 +397,49 @@ TEST(MultiAxis, BadInputIsRejected) {
   const auto good = ropekit::mrope_sectioned(f, {2, 3, 3});
   expect_rejected([&] { ropekit::apply(Pairing::neox, good, v, ropekit::Positions::axes(pos3.data(), 2, 2)); },
                   "positions.n_axes() = 2", x);
-  expect_rejected([&] { ropekit::apply(Pairing::neox, good, v, std::vector<std::int64_t>{1, 2}); },
-                  "positions.n_axes() = 1", x);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, good, v, std::vector<std::int64_t>{1, 2});
+      },
+      "positions.n_axes() = 1", x);
   ropekit::ApplyOptions o;
   o.rotary_offset = 4;
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, o); },
-                  "x.head_dim = 16 must be >= rotary_offset + rotary_dim = 20", x);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, o);
+      },
+      "x.head_dim = 16 must be >= rotary_offset + rotary_dim = 20", x);
   o.rotary_offset = -1;
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, o); },
-                  "options.rotary_offset = -1", x);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, o);
+      },
+      "options.rotary_offset = -1", x);
   const ropekit::AngleSet set(std::vector<ropekit::Frequencies>{f, f});
-  expect_rejected([&] { ropekit::apply(Pairing::neox, set.per_token(std::vector<std::int32_t>{0, 2}), v, std::vector<std::int64_t>{1, 2}); },
-                  "angles.index[1] = 2", x);
-  expect_rejected([&] { ropekit::AngleSet mixed(std::vector<ropekit::Frequencies>{f, table(32)}); }, "tables[1] pairs = 16",
-                  x);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, set.per_token(std::vector<std::int32_t>{0, 2}), v,
+                       std::vector<std::int64_t>{1, 2});
+      },
+      "angles.index[1] = 2", x);
+  expect_rejected(
+      [&] {
+        ropekit::AngleSet mixed(std::vector<ropekit::Frequencies>{f, table(32)});
+      },
+      "tables[1] pairs = 16", x);
   ropekit::ApplyOptions scaled;
   scaled.query_scale = ropekit::PositionQueryScale{0.1, -10.0, 1.0};
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, scaled); },
-                  "positions[0] = 1", x);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, scaled);
+      },
+      "positions[0] = 1", x);
   scaled.query_scale = ropekit::PositionQueryScale{0.1, 0.0, 0.0};
-  expect_rejected([&] { ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, scaled); },
-                  "options.query_scale->interval = 0", x);
+  expect_rejected(
+      [&] {
+        ropekit::apply(Pairing::neox, f, v, std::vector<std::int64_t>{1, 2}, scaled);
+      },
+      "options.query_scale->interval = 0", x);
 }
 
 }  // namespace

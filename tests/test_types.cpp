@@ -163,7 +163,8 @@ void check_fp8(int m_bits, int bias, bool fn) {
   // Every rounding boundary: each midpoint between neighbouring codes (and
   // beyond the largest), exactly and 1, 2 float ulps either side, both signs.
   for (int c = 0; c < 127; ++c) {
-    const double lo = fp8_value(std::uint8_t(c), m_bits, bias, fn), hi = fp8_value(std::uint8_t(c + 1), m_bits, bias, fn);
+    const double lo = fp8_value(std::uint8_t(c), m_bits, bias, fn),
+                 hi = fp8_value(std::uint8_t(c + 1), m_bits, bias, fn);
     if (!std::isfinite(lo)) continue;
     const double top = std::isfinite(hi) ? hi : lo + (lo - fp8_value(std::uint8_t(c - 1), m_bits, bias, fn));
     const float mid = float((lo + top) / 2);

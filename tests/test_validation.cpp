@@ -87,7 +87,8 @@ TEST(Validation, OutOfPlacePairsAreChecked) {
   // Overlapping but not identical: shifted by one element.
   auto shifted = HeadsView<float>::token_major(x.data() + 1, 3, 2, 64);
   auto src3 = HeadsView<float>::token_major(x.data(), 3, 2, 64);
-  expect_error([&] { ropekit::apply_into(Pairing::neox, f, src3, shifted, pos.data()); }, {"dst and src share memory"}, x);
+  expect_error([&] { ropekit::apply_into(Pairing::neox, f, src3, shifted, pos.data()); }, {"dst and src share memory"},
+               x);
   // Identical views are in-place rotation: allowed.
   ropekit::apply_into(Pairing::neox, f, src, src, pos.data());
   // Q and K token counts must agree.
@@ -107,7 +108,8 @@ TEST(Validation, TablePositionsAreChecked) {
   pos = {-1, 0, 0};
   expect_error([&] { ropekit::apply(Pairing::neox, cache, v, static_cast<const std::int32_t*>(pos.data())); },
                {"positions[0] = -1"}, x);
-  expect_error([&] { ropekit::apply(Pairing::neox, cache, v, ropekit::PositionRange{98}); }, {"positions.start() + tokens - 1 = 100"}, x);
+  expect_error([&] { ropekit::apply(Pairing::neox, cache, v, ropekit::PositionRange{98}); },
+               {"positions.start() + tokens - 1 = 100"}, x);
   std::vector<float> cs(10 * 32);
   ropekit::CosSinTable t{cs.data(), cs.data(), 10, 32, 16};
   expect_error([&] { ropekit::apply(Pairing::neox, t, v, ropekit::PositionRange{0}); }, {"table.row_stride = 16"}, x);

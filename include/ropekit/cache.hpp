@@ -158,8 +158,9 @@ inline void CosSinCache::build(const Frequencies& freq, std::int64_t max_positio
   std::int64_t elements = 0;
   if (!detail::checked_mul(max_position, 2 * pairs, elements) ||
       elements > std::int64_t(PTRDIFF_MAX / std::int64_t(sizeof(float)))) {
-    return detail::fail(function, "max_position", max_position,
-                        ("times 2 * pairs = " + std::to_string(2 * pairs) + " floats exceeds the address space").c_str());
+    return detail::fail(
+        function, "max_position", max_position,
+        ("times 2 * pairs = " + std::to_string(2 * pairs) + " floats exceeds the address space").c_str());
   }
   const double largest = double(max_position - 1) * detail::max_inv_freq(freq);
   if (largest > detail::kMaxExactAngle) {
@@ -170,10 +171,10 @@ inline void CosSinCache::build(const Frequencies& freq, std::int64_t max_positio
   }
   float* storage = new (std::nothrow) float[std::size_t(elements)];
   if (storage == nullptr) {
-    return detail::fail(function, "max_position", max_position,
-                        ("needs " + std::to_string(elements * std::int64_t(sizeof(float))) +
-                         " bytes, which could not be allocated")
-                            .c_str());
+    return detail::fail(
+        function, "max_position", max_position,
+        ("needs " + std::to_string(elements * std::int64_t(sizeof(float))) + " bytes, which could not be allocated")
+            .c_str());
   }
   std::shared_ptr<const float> data(storage, std::default_delete<const float[]>());
   detail::fill_cos_sin_rows<isa::best_compiled>(storage, freq, max_position, mode);

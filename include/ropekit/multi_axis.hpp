@@ -98,8 +98,9 @@ inline bool check_sections(const char* function, const std::vector<std::int64_t>
     sum += section[i];
   }
   if (must_sum && sum != pairs)
-    return fail(function, "mrope_section", std::to_string(section[0]) + " + " + std::to_string(section[1]) + " + " +
-                                               std::to_string(section[2]) + " = " + std::to_string(sum),
+    return fail(function, "mrope_section",
+                std::to_string(section[0]) + " + " + std::to_string(section[1]) + " + " + std::to_string(section[2]) +
+                    " = " + std::to_string(sum),
                 ("must sum to the number of rotated pairs, rotary_dim / 2 = " + std::to_string(pairs)).c_str()),
            false;
   return true;
@@ -169,7 +170,8 @@ inline AxisFrequencies ernie_3d(const Frequencies& f, std::int64_t t_pairs) {
   if (!validate(f, function)) return {};
   const std::int64_t pairs = std::int64_t(f.inv_freq.size());
   if (t_pairs < 0 || t_pairs > pairs)
-    return detail::fail(function, "t_pairs", t_pairs, ("must be in [0, pairs = " + std::to_string(pairs) + "]").c_str()),
+    return detail::fail(function, "t_pairs", t_pairs,
+                        ("must be in [0, pairs = " + std::to_string(pairs) + "]").c_str()),
            AxisFrequencies{};
   AxisFrequencies a = detail::with_axes(f, 3);
   for (std::int64_t j = 0; j < pairs; ++j) a.axis[std::size_t(j)] = j >= pairs - t_pairs ? 0 : j % 2 == 0 ? 1 : 2;

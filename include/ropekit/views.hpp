@@ -133,8 +133,8 @@ inline QkvViews<T> fused_qkv(T* data, std::int64_t tokens, std::int64_t q_heads,
   if (head_dim < 0) return detail::fail(function, "head_dim", head_dim, "must be >= 0"), out;
   std::int64_t row_heads, row, k_offset, v_offset;
   if (!detail::checked_mul(kv_heads, std::int64_t(2), row_heads) ||
-      !detail::checked_add(row_heads, q_heads, row_heads) ||
-      !detail::checked_mul(row_heads, head_dim, row) || !detail::checked_mul(q_heads, head_dim, k_offset) ||
+      !detail::checked_add(row_heads, q_heads, row_heads) || !detail::checked_mul(row_heads, head_dim, row) ||
+      !detail::checked_mul(q_heads, head_dim, k_offset) ||
       !detail::checked_add(k_offset, kv_heads * head_dim, v_offset)) {
     detail::fail(function, "q_heads + 2 * kv_heads", std::to_string(q_heads) + " + 2 * " + std::to_string(kv_heads),
                  ("times head_dim = " + std::to_string(head_dim) + " overflows int64").c_str());
@@ -142,7 +142,8 @@ inline QkvViews<T> fused_qkv(T* data, std::int64_t tokens, std::int64_t q_heads,
   }
   const std::int64_t ts = token_stride.elements >= 0 ? token_stride.elements : row;
   if (ts < row) {
-    detail::fail(function, "token_stride", ts, ("must be >= (q_heads + 2 * kv_heads) * head_dim = " + std::to_string(row)).c_str());
+    detail::fail(function, "token_stride", ts,
+                 ("must be >= (q_heads + 2 * kv_heads) * head_dim = " + std::to_string(row)).c_str());
     return out;
   }
   out.q = HeadsView<T>{data, tokens, q_heads, head_dim, ts, head_dim};
@@ -168,9 +169,9 @@ inline HeadsView<T> head_major_cache(T* cache, std::int64_t heads, std::int64_t 
     return HeadsView<T>{};
   }
   std::int64_t head_stride, start;
-  if (!detail::checked_mul(max_tokens, head_dim, head_stride) ||
-      !detail::checked_mul(first_token, head_dim, start)) {
-    detail::fail(function, "max_tokens", max_tokens, ("times head_dim = " + std::to_string(head_dim) + " overflows int64").c_str());
+  if (!detail::checked_mul(max_tokens, head_dim, head_stride) || !detail::checked_mul(first_token, head_dim, start)) {
+    detail::fail(function, "max_tokens", max_tokens,
+                 ("times head_dim = " + std::to_string(head_dim) + " overflows int64").c_str());
     return HeadsView<T>{};
   }
   return HeadsView<T>{cache + start, tokens, heads, head_dim, head_dim, head_stride};

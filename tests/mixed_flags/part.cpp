@@ -25,8 +25,8 @@ double ROPEKIT_TEST_ENTRY(int variant) {
   ropekit::apply(ropekit::Pairing::neox, f, qv, kv, pos);
   ropekit::apply(ropekit::Pairing::interleaved, cache, qv.slice_tokens(1, 3), ropekit::PositionRange{10});
   std::vector<ropekit::bf16> out(k.size());
-  ropekit::apply_into(ropekit::Pairing::neox, f, kv, ropekit::HeadsView<ropekit::bf16>::token_major(out.data(), 5, 2, 64),
-                      pos);
+  ropekit::apply_into(ropekit::Pairing::neox, f, kv,
+                      ropekit::HeadsView<ropekit::bf16>::token_major(out.data(), 5, 2, 64), pos);
   std::vector<double> ref(q.size());
   ropekit::reference::apply_into(ropekit::Pairing::neox, f, ropekit::HeadsView<const float>(qv),
                                  ropekit::HeadsView<double>::token_major(ref.data(), 5, 4, 64), pos.data());

@@ -169,8 +169,8 @@ ROPEKIT_INLINE ibatch_t<Isa> fp8_codes(const batch_t<Isa, float>& v, ibatch_t<Is
   const I subnormal = lane_bits<Isa>(lane_floats<Isa>(a, Isa{}) + F(magic), Isa{}) - I(magic_bits);
   const I is_normal = (I(min_normal - 1) - a) >> 31;
   I code = choose(is_normal, normal, subnormal);
-  code = choose((I(top) - code) >> 31, I(top), code);             // saturate / overflow
-  code = choose((I(0x7f800000) - a) >> 31, I(nan_code), code);   // NaN
+  code = choose((I(top) - code) >> 31, I(top), code);           // saturate / overflow
+  code = choose((I(0x7f800000) - a) >> 31, I(nan_code), code);  // NaN
   if (near != nullptr) {
     const I from_half = (r & I((1 << (23 - M)) - 1)) - I((1 << (22 - M)) - 8);  // in [0, 16] when near
     const I outside = ((I(16) - from_half) | from_half) >> 31;
