@@ -5,7 +5,7 @@
 // same messages and return the same bits. The scaling methods evaluate each
 // float32 step through an opaque barrier (see scaling/common.hpp) so that
 // fast-math can neither reassociate, contract nor reuse reciprocals, and
-// classify values on their bits, so that NaN is sti rejected under
+// classify values on their bits, so that NaN is still rejected under
 // -ffinite-math-only.
 #include <cfloat>
 #include <cmath>
@@ -121,7 +121,7 @@ TEST(FastMath, NaNIsRejectedUnderFiniteMathOnly) {
     EXPECT_NE(fast.error.find("nan"), std::string::npos) << describe(spec, 0) << ": " << fast.error;
     EXPECT_TRUE(same(probe_strict::frequencies(spec, 0), fast)) << describe(spec, 0);
   }
-  // A caer's table with NaN or infinity.
+  // A caller's table with NaN or infinity.
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(), -1.0f}) {
     const Outcome fast = probe_fast::validate({1.0f, bad}, 1.0f);
     EXPECT_NE(fast.error.find("inv_freq[1]"), std::string::npos) << fast.error;

@@ -25,7 +25,7 @@ if(TARGET ropekit::hf)
 
   # ropekit-inspect is defined later (tools/ is added after tests/); the
   # generator expression resolves it at generate time.
-  if(EXISTS ${PROJECT_SOURCE_DIR}/tools/CMakeLists.txt)
+  if(ROPEKIT_BUILD_TOOLS)
     add_executable(gguf_samples gguf_samples.cpp)
     target_link_libraries(gguf_samples PRIVATE ropekit_project_options)
     target_compile_features(gguf_samples PRIVATE cxx_std_17)

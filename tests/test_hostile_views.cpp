@@ -171,8 +171,9 @@ TEST(HostileViews, SizesThatOverflow) {
 TEST(HostileViews, SliceTokensChecksItsRange) {
   std::vector<float> buffer = poisoned(4 * 64);
   const auto x = HeadsView<float>::token_major(buffer.data(), 4, 1, 64);
-  for (auto [begin, count] :
+  for (const auto& range :
        std::vector<std::pair<std::int64_t, std::int64_t>>{{2, 4}, {-1, 1}, {0, -1}, {kMax, 1}, {1, kMax}, {5, 0}}) {
+    const std::int64_t begin = range.first, count = range.second;
     HeadsView<float> part;
     expect_rejected([&] { part = x.slice_tokens(begin, count); },
                     {"slice_tokens", "begin, count = " + std::to_string(begin) + ", " + std::to_string(count)}, buffer);

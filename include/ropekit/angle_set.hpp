@@ -56,7 +56,11 @@ class AngleSet {
     const std::int32_t* index;
     std::int64_t count;
   };
+  /// The angle source of a call whose token t uses member index[t] of this
+  /// set (count entries, one per token of the call; each in [0, size())).
+  /// The set and the index must outlive the call.
   PerToken per_token(const std::int32_t* index, std::int64_t count) const { return PerToken{this, index, count}; }
+  /// per_token over a vector of member indices (kept by reference).
   PerToken per_token(const std::vector<std::int32_t>& index) const {
     return PerToken{this, index.data(), std::int64_t(index.size())};
   }

@@ -153,8 +153,8 @@ inline void scale_queries(HeadsView<T> q, Positions positions, PositionQueryScal
 /// the same view for in place): the normalization rotate-with-norm calls
 /// fuse, alone. With round_to_storage and D the source type, an unfused
 /// pipeline of this call and apply gives bit for bit what apply with
-/// ApplyOptions::norm gives in one pass. Shapes must match; head_dim <=
-/// 1024 is not required here (nothing is rotated).
+/// ApplyOptions::norm gives in one pass. Shapes must match; the limit
+/// rotary_dim <= 1024 of fused calls does not apply (nothing is rotated).
 template <class Arch = auto_arch, class S, class D>
 inline void rms_norm_heads(HeadsView<S> src, HeadsView<D> dst, const RmsNorm& norm) {
   static_assert(!std::is_const<D>::value, "rms_norm_heads: dst must be writable");

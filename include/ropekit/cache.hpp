@@ -12,7 +12,6 @@
 #include "angles.hpp"
 #include "config.hpp"
 #include "detail/checked.hpp"
-#include "detail/format.hpp"
 #include "detail/fp.hpp"
 #include "detail/sincos.hpp"
 #include "frequencies.hpp"
@@ -165,7 +164,7 @@ inline void CosSinCache::build(const Frequencies& freq, std::int64_t max_positio
   const double largest = double(max_position - 1) * detail::max_inv_freq(freq);
   if (largest > detail::kMaxExactAngle) {
     return detail::fail(function, "max_position", max_position,
-                        ("gives angles up to " + detail::shortest(largest) +
+                        ("gives angles up to " + detail::format_floating(largest) +
                          " radians, beyond the accurate range 2^31 pi/2 (see AngleMode)")
                             .c_str());
   }

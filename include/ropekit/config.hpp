@@ -229,13 +229,20 @@
 #else
 #  define ROPEKIT_ABI_FP ieee
 #endif
-#if ROPEKIT_HAS_EXCEPTIONS
+// Files linked to ropekit::dispatch (ROPEKIT_DISPATCH defined) route
+// auto_arch calls to the run-time choice: another body, so another namespace.
+#if ROPEKIT_HAS_EXCEPTIONS && defined(ROPEKIT_DISPATCH)
+#  define ROPEKIT_ABI_EH _eh_rt
+#elif ROPEKIT_HAS_EXCEPTIONS
 #  define ROPEKIT_ABI_EH _eh
+#elif defined(ROPEKIT_DISPATCH)
+#  define ROPEKIT_ABI_EH _noeh_rt
 #else
 #  define ROPEKIT_ABI_EH _noeh
 #endif
 /// The name of the inline namespace of this translation unit's flags, e.g.
-/// `abi_x86_1111111110111000_ieee_eh` (16 feature bits, FP model, exceptions).
+/// `abi_x86_1111111110111000_ieee_eh` (16 feature bits, FP model, exceptions;
+/// `_rt` appended with ropekit::dispatch).
 #define ROPEKIT_ABI_NAMESPACE                                                                                   \
   ROPEKIT_PP_CAT(                                                                                               \
       ROPEKIT_PP_CAT(                                                                                           \

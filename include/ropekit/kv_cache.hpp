@@ -65,6 +65,10 @@ template <class T>
 struct KvCaches {
   PagedCache<T> k, v;
 };
+
+/// The K and V caches of a combined buffer `data` laid out
+/// [pages][2][page_size][heads][head_dim] (NHD within each half page), as
+/// PagedCache views with the strides that skip the other half.
 template <class T>
 inline KvCaches<T> kv_interleaved(T* data, std::int64_t pages, std::int64_t page_size, std::int64_t heads,
                                   std::int64_t head_dim) {
@@ -249,6 +253,14 @@ inline bool check_distinct_entries(const char* function, const char* what, const
   return true;
 }
 
+/// Copies a cache's page geometry into a token map.
+template <class T>
+inline void set_geometry(kernel::TokenMap& map, const PagedCache<T>& cache) {
+  map.page_size = cache.page_size;
+  map.page_stride = cache.page_stride;
+  map.entry_stride = cache.entry_stride;
+}
+
 /// Validates vLLM-style slots for `tokens` tokens of a cache and fills the map.
 template <class T>
 inline bool resolve_where(const char* function, const CacheSlots& w, const PagedCache<T>& cache, std::int64_t tokens,
@@ -269,9 +281,7 @@ inline bool resolve_where(const char* function, const CacheSlots& w, const Paged
   map = kernel::TokenMap{};
   map.kind = kernel::TokenMapKind::slots;
   map.slots = w.slots;
-  map.page_size = cache.page_size;
-  map.page_stride = cache.page_stride;
-  map.entry_stride = cache.entry_stride;
+  set_geometry(map, cache);
   return true;
 }
 
@@ -326,9 +336,7 @@ inline bool resolve_where(const char* function, const CachePages& w, const Paged
   map.indices = w.indices;
   map.batch = w.batch;
   map.cache_positions = scratch.positions;
-  map.page_size = cache.page_size;
-  map.page_stride = cache.page_stride;
-  map.entry_stride = cache.entry_stride;
+  set_geometry(map, cache);
   return true;
 }
 
@@ -561,7 +569,7 @@ inline void shift(Pairing pairing, const Angles& freq, PagedCache<T> cache, cons
   if (!detail::resolve_angles(function, detail::Unscaled<Angles>{freq}, o, call.angles)) return;
   if (options.rotary_offset < 0)
     return detail::fail(function, "options.rotary_offset", options.rotary_offset, "must be >= 0");
-  if (options.rotary_offset + 2 * call.angles.pairs > cache.head_dim)
+  if (2 * call.angles.pairs > cache.head_dim || options.rotary_offset > cache.head_dim - 2 * call.angles.pairs)
     return detail::fail(
         function, "cache.head_dim", cache.head_dim,
         ("must be >= rotary_offset + rotary_dim = " + std::to_string(options.rotary_offset + 2 * call.angles.pairs))

@@ -33,12 +33,13 @@ enum class MropeLayout {
 /// What one decoder layer does with positions.
 ///
 /// To rotate the layer's Q and K exactly as the reference does:
-/// `ropekit::apply(layer.pairing, ropekit::frequencies(layer.spec, seq_len),
-/// view_of(q, offset = layer.rotary_offset), ...)`, where seq_len is the largest
-/// position of the call + 1 (it only matters for dynamic NTK and LongRoPE,
-/// whose tables Hugging Face switches by that length; the readers check the
-/// tables at the original context and just past it, and dynamic NTK's base,
-/// which grows with seq_len, may leave float range for extreme lengths).
+/// `ropekit::apply_layer(layer, seq_len, q, k, positions)` (layer.hpp), or by
+/// hand `ropekit::apply(layer.pairing, layer_angles(layer, seq_len), q, k,
+/// positions, layer_options(layer))`, where seq_len is the largest position
+/// of the call + 1 (it only matters for dynamic NTK and LongRoPE, whose tables
+/// Hugging Face switches by that length; the readers check the tables at the
+/// original context and just past it, and dynamic NTK's base, which grows
+/// with seq_len, may leave float range for extreme lengths).
 struct LayerRope {
   /// False for a NoPE layer: the reference does not rotate its Q and K
   /// (Llama 4 every 4th layer, SmolLM3, EXAONE 4 and Cohere 2 global layers,
@@ -270,12 +271,12 @@ inline bool table_computes(const RopeSpec& spec, std::int64_t seq_len, std::stri
 
 /// Name of a scaling method as ropekit calls it: "none", "linear",
 /// "ntk_aware", "dynamic_ntk", "ntk_by_parts", "yarn", "llama3", "longrope",
-/// "proportional".
+/// "proportional" ("(valueless)" for a variant left empty by an exception).
 inline const char* scaling_name(const Scaling& scaling) {
   static const char* const names[] = {"none", "linear", "ntk_aware", "dynamic_ntk", "ntk_by_parts",
                                       "yarn", "llama3", "longrope",  "proportional"};
   static_assert(std::variant_size<Scaling>::value == sizeof(names) / sizeof(names[0]), "one name per method");
-  return names[scaling.index()];
+  return scaling.valueless_by_exception() ? "(valueless)" : names[scaling.index()];
 }
 
 /// Name of an M-RoPE layout ("none", "sectioned", "interleaved").
@@ -297,13 +298,14 @@ inline const char* to_string(Pairing pairing) { return pairing == Pairing::neox 
 inline const char* to_string(AlibiStyle style) { return style == AlibiStyle::mpt ? "mpt" : "press"; }
 
 /// Name of a position encoding ("rope", "learned_absolute", "sinusoidal",
-/// "t5_buckets", "deberta_buckets", "alibi").
+/// "t5_buckets", "deberta_buckets", "alibi"; "(valueless)" for a variant left
+/// empty by an exception).
 inline const char* encoding_name(const PositionEncoding& encoding) {
   static const char* const names[] = {"rope",       "learned_absolute", "sinusoidal",
                                       "t5_buckets", "deberta_buckets",  "alibi"};
   static_assert(std::variant_size<PositionEncoding>::value == sizeof(names) / sizeof(names[0]),
                 "one name per encoding");
-  return names[encoding.index()];
+  return encoding.valueless_by_exception() ? "(valueless)" : names[encoding.index()];
 }
 
 /// The original (pre-extension) context of a spec: the scaling method's

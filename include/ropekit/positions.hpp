@@ -113,6 +113,7 @@ class Positions {
   bool bounded() const { return bounded_; }
   /// The promised bounds (meaningful when bounded()).
   std::int64_t min() const { return min_; }
+  /// The promised upper bound (meaningful when bounded()).
   std::int64_t max() const { return max_; }
 
  private:

@@ -175,8 +175,8 @@ inline float to_float(e5m2 x) {
 inline float to_float(float x) { return x; }
 inline double to_float(double x) { return x; }
 
-/// Converts a float to the storage type T (float, double, f16 or bf16),
-/// rounding to nearest even.
+/// Converts a float to the storage type T (float, double, f16, bf16, e4m3 or
+/// e5m2), rounding to nearest even (e4m3 saturates, see its type).
 template <class T>
 inline T from_float(float x);
 template <>

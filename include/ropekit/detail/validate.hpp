@@ -21,7 +21,6 @@
 #include "../query_scale.hpp"
 #include "../views.hpp"
 #include "checked.hpp"
-#include "format.hpp"
 #include "fp.hpp"
 #include "kernel.hpp"
 #include "sincos.hpp"
