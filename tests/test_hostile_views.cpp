@@ -293,6 +293,18 @@ TEST(HostileViews, UnusedStridesMayBeAnything) {
                              HeadsView<float>::token_major(k.data(), 1, 1, 64), ropekit::Positions(pos, 1));
             }),
             "");
+  // One head: its head stride is never used (the kernels formed a pointer
+  // one stride past the last head, which overflowed); the result is that of
+  // an ordinary view, for both pairings.
+  for (Pairing pairing : {Pairing::neox, Pairing::interleaved}) {
+    std::vector<float> odd = rk_test::random_vector<float>(2 * 64), plain = odd;
+    EXPECT_EQ(error_of([&] {
+                ropekit::apply(pairing, f, HeadsView<float>{odd.data(), 2, 1, 64, 64, big}, ropekit::Positions(pos, 2));
+              }),
+              "");
+    ropekit::apply(pairing, f, HeadsView<float>::token_major(plain.data(), 2, 1, 64), ropekit::Positions(pos, 2));
+    EXPECT_EQ(odd, plain);
+  }
   // An empty view with absurd strides and head counts beside a real one.
   const auto real = HeadsView<float>::token_major(k.data(), 2, 1, 64);
   const std::vector<float> before = k;

@@ -622,17 +622,20 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
   for (; i + K * N <= n; i += K * N) {
     B cc[K], ss[K];
     unrolled<K>([&](auto k) { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
-    const S* x = x0 + i;
-    D* y = y0 + i;
-    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step)
+    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
+      const S* x = x0 + i + j * x_step;
+      D* y = y0 + i + j * y_step;
       unrolled<K>([&](auto k) { pair(x + k * N, y + k * N, cc[k], ss[k], N); });
+    }
   }
   for (; i < n; i += N) {
     const std::int64_t used = n - i < N ? n - i : N;
     const B cc = coefficient(c + i), ss = coefficient(s + i);
-    const S* x = x0 + i;
-    D* y = y0 + i;
-    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step) pair(x, y, cc, ss, used);
+    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
+      const S* x = x0 + i + j * x_step;
+      D* y = y0 + i + j * y_step;
+      pair(x, y, cc, ss, used);
+    }
   }
 }
 
@@ -660,17 +663,20 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
   for (; i + K * N <= m; i += K * N) {
     B cc[K], ss[K];
     unrolled<K>([&](auto k) { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
-    const S* x = x0 + i;
-    D* y = y0 + i;
-    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step)
+    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
+      const S* x = x0 + i + j * x_step;
+      D* y = y0 + i + j * y_step;
       unrolled<K>([&](auto k) { channels(x + k * N, y + k * N, cc[k], ss[k], N); });
+    }
   }
   for (; i < m; i += N) {
     const std::int64_t used = m - i < N ? m - i : N;
     const B cc = coefficient(c + i), ss = coefficient(s + i);
-    const S* x = x0 + i;
-    D* y = y0 + i;
-    for (std::int64_t j = 0; j < count; ++j, x += x_step, y += y_step) channels(x, y, cc, ss, used);
+    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
+      const S* x = x0 + i + j * x_step;
+      D* y = y0 + i + j * y_step;
+      channels(x, y, cc, ss, used);
+    }
   }
 }
 
