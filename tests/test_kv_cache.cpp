@@ -258,7 +258,7 @@ void check_store(Layout layout, Addressing addressing, Pairing pairing, const St
     if (with_norm) {
       std::vector<double> normed(k_ref.size());
       const auto nv = HeadsView<double>::token_major(normed.data(), T, shape.kv_heads, D);
-      ropekit::reference::rms_norm_heads(*options.rotation.norm, views.k, nv);
+      ropekit::reference::rms_norm_heads(views.k, nv, *options.rotation.norm);
       ropekit::reference::apply_into(pairing, freq, HeadsView<const double>(nv), k_ref_view, positions.data(), ro);
     } else {
       ropekit::reference::apply_into(pairing, freq, views.k, k_ref_view, positions.data(), ro);
@@ -941,7 +941,7 @@ void check_norm(Pairing pairing, const ropekit::RmsNorm& norm, std::int64_t head
     std::vector<double> normed(src.size()), want(src.size());
     const auto nv = HeadsView<double>::token_major(normed.data(), tokens, got.heads, head_dim);
     const auto wv = HeadsView<double>::token_major(want.data(), tokens, got.heads, head_dim);
-    ropekit::reference::rms_norm_heads(norm, src_view, nv);
+    ropekit::reference::rms_norm_heads(src_view, nv, norm);
     ropekit::reference::Options ro;
     ro.rotary_offset = offset;
     ropekit::reference::apply_into(pairing, freq, HeadsView<const double>(nv), wv, p.data(), ro);

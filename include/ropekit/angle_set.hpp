@@ -110,18 +110,16 @@ inline kernel::Angles describe(const CosSinCache& c) {
   return a;
 }
 
-template <class T>
-inline bool check_set_member(const char* function, std::size_t i, const T& table, const kernel::Angles& first,
+/// Member i of a set (named `members`: "tables" or "caches") must have the
+/// pairs and axes of member 0.
+inline bool check_set_member(const char* function, const char* members, std::size_t i, const kernel::Angles& first,
                              const kernel::Angles& got) {
-  (void)table;
+  const std::string name = std::string(members) + "[" + std::to_string(i) + "]";
+  const std::string zero = "must equal " + std::string(members) + "[0]'s, ";
   if (got.pairs != first.pairs)
-    return fail(function, ("tables[" + std::to_string(i) + "] pairs").c_str(), got.pairs,
-                ("must equal tables[0]'s, " + std::to_string(first.pairs)).c_str()),
-           false;
+    return fail(function, (name + " pairs").c_str(), got.pairs, (zero + std::to_string(first.pairs)).c_str()), false;
   if (got.n_axes != first.n_axes)
-    return fail(function, ("tables[" + std::to_string(i) + "] n_axes").c_str(), got.n_axes,
-                ("must equal tables[0]'s, " + std::to_string(first.n_axes)).c_str()),
-           false;
+    return fail(function, (name + " n_axes").c_str(), got.n_axes, (zero + std::to_string(first.n_axes)).c_str()), false;
   return true;
 }
 
@@ -138,7 +136,7 @@ inline AngleSet::AngleSet(std::vector<Frequencies> tables) {
   for (std::size_t i = 0; i < frequencies_.size(); ++i) {
     resolved.push_back(detail::describe(frequencies_[i]));
     resolved.back().max_inv_freq = detail::max_inv_freq(frequencies_[i]);
-    if (!detail::check_set_member(function, i, frequencies_[i], resolved[0], resolved[i])) {
+    if (!detail::check_set_member(function, "tables", i, resolved[0], resolved[i])) {
       frequencies_.clear();
       return;
     }
@@ -155,7 +153,7 @@ inline AngleSet::AngleSet(std::vector<AxisFrequencies> tables) {
   std::vector<kernel::Angles> resolved;
   for (std::size_t i = 0; i < axis_frequencies_.size(); ++i) {
     resolved.push_back(detail::describe(axis_frequencies_[i]));
-    if (!detail::check_set_member(function, i, axis_frequencies_[i], resolved[0], resolved[i])) {
+    if (!detail::check_set_member(function, "tables", i, resolved[0], resolved[i])) {
       axis_frequencies_.clear();
       return;
     }
@@ -177,7 +175,7 @@ inline AngleSet::AngleSet(std::vector<CosSinCache> caches) {
   std::vector<kernel::Angles> resolved;
   for (std::size_t i = 0; i < caches_.size(); ++i) {
     resolved.push_back(detail::describe(caches_[i]));
-    if (!detail::check_set_member(function, i, caches_[i], resolved[0], resolved[i])) {
+    if (!detail::check_set_member(function, "caches", i, resolved[0], resolved[i])) {
       caches_.clear();
       return;
     }

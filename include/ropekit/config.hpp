@@ -44,12 +44,16 @@
 #  define ROPEKIT_PREFETCH_WRITE(address) ((void)(address))
 #endif
 
-// Small vector helpers the kernels call in their inner loops: inlined
-// whatever the compiler's heuristics say.
+// Small vector helpers the kernels call in their inner loops, and the
+// lambdas of those loops (ROPEKIT_INLINE_LAMBDA, after the parameter list):
+// inlined whatever the compiler's heuristics say (g++ otherwise calls the
+// 16-bit store lambdas out of line, passing the batches through memory).
 #if defined(__GNUC__) || defined(__clang__)
 #  define ROPEKIT_INLINE inline __attribute__((always_inline))
+#  define ROPEKIT_INLINE_LAMBDA __attribute__((always_inline))
 #else
 #  define ROPEKIT_INLINE inline
+#  define ROPEKIT_INLINE_LAMBDA
 #endif
 
 // ---------------------------------------------------------------------------

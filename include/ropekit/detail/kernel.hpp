@@ -586,11 +586,11 @@ struct VectorRun {
 /// Calls f(std::integral_constant<std::int64_t, k>) for k = 0 .. K-1, unrolled
 /// (arrays of batches indexed by constants stay in registers).
 template <class F, std::int64_t... k>
-inline void unrolled_impl(F& f, std::integer_sequence<std::int64_t, k...>) {
+ROPEKIT_INLINE void unrolled_impl(F& f, std::integer_sequence<std::int64_t, k...>) {
   (f(std::integral_constant<std::int64_t, k>{}), ...);
 }
 template <std::int64_t K, class F>
-inline void unrolled(F&& f) {
+ROPEKIT_INLINE void unrolled(F&& f) {
   unrolled_impl(f, std::make_integer_sequence<std::int64_t, K>{});
 }
 
@@ -611,8 +611,9 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
   const Destination dest = run.dest;
   const bool scaled = run.scale != 1.0;
   const B m(C(run.scale));
-  auto coefficient = [&](const C* p) { return scaled ? B::load_aligned(p) * m : B::load_aligned(p); };
-  auto pair = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) {
+  auto coefficient = [&](const C* p)
+                         ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * m : B::load_aligned(p); };
+  auto pair = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) ROPEKIT_INLINE_LAMBDA {
     const B a = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     const B b = lanes_used == N ? load_whole<Isa, C>(x + half) : load_first<Isa, C>(x + half, lanes_used);
     put<Isa, C>(y, fmsub<Isa, C>(a, cc, b * ss), lanes_used, dest);
@@ -621,11 +622,12 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
   std::int64_t i = 0;
   for (; i + K * N <= n; i += K * N) {
     B cc[K], ss[K];
-    unrolled<K>([&](auto k) { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
+    unrolled<K>([&](auto k)
+                    ROPEKIT_INLINE_LAMBDA { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
     for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
       const S* x = x0 + i + j * x_step;
       D* y = y0 + i + j * y_step;
-      unrolled<K>([&](auto k) { pair(x + k * N, y + k * N, cc[k], ss[k], N); });
+      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA { pair(x + k * N, y + k * N, cc[k], ss[k], N); });
     }
   }
   for (; i < n; i += N) {
@@ -654,19 +656,21 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
   const Destination dest = run.dest;
   const bool scaled = run.scale != 1.0;
   const B factor(C(run.scale));
-  auto coefficient = [&](const C* p) { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
-  auto channels = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) {
+  auto coefficient = [&](const C* p)
+                         ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
+  auto channels = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) ROPEKIT_INLINE_LAMBDA {
     const B v = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), lanes_used, dest);
   };
   std::int64_t i = 0;
   for (; i + K * N <= m; i += K * N) {
     B cc[K], ss[K];
-    unrolled<K>([&](auto k) { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
+    unrolled<K>([&](auto k)
+                    ROPEKIT_INLINE_LAMBDA { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
     for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
       const S* x = x0 + i + j * x_step;
       D* y = y0 + i + j * y_step;
-      unrolled<K>([&](auto k) { channels(x + k * N, y + k * N, cc[k], ss[k], N); });
+      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA { channels(x + k * N, y + k * N, cc[k], ss[k], N); });
     }
   }
   for (; i < m; i += N) {

@@ -160,7 +160,7 @@ inline void apply_table_into(Pairing pairing, const CosSinTable& table, const He
 /// products is rounded to S (the source type), as an unfused pipeline that
 /// stores the normalized tensor does. In double; rounded once into D.
 template <class S, class D>
-inline void rms_norm_heads(const RmsNorm& norm, const HeadsView<S>& src, const HeadsView<D>& dst) {
+inline void rms_norm_heads(const HeadsView<S>& src, const HeadsView<D>& dst, const RmsNorm& norm) {
   using SV = std::remove_const_t<S>;
   using DV = std::remove_const_t<D>;
   for (std::int64_t t = 0; t < src.tokens; ++t)
