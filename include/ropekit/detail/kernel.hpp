@@ -730,9 +730,9 @@ inline batch_t<Isa, C> through(const batch_t<Isa, C>& v) {
   if constexpr (std::is_same<S, C>::value) {
     return v;
   } else {
-    S buffer[batch_t<Isa, C>::size];
-    store_lanes<Isa, C>(buffer, v, lanes<Isa, C>);
-    return load_lanes<Isa, C>(buffer, lanes<Isa, C>);
+    alignas(64) S buffer[batch_t<Isa, C>::size];
+    store_whole<Isa, C>(buffer, v);
+    return load_whole<Isa, C>(buffer);
   }
 }
 
@@ -776,10 +776,19 @@ inline batch_t<Isa, C> normalized(const batch_t<Isa, C>& v, std::int64_t j, std:
   B n = v * B(r);
   if (norm.round_to_storage) n = through<Isa, C, S>(n);
   if (norm.weight != nullptr || norm.gemma) {
-    alignas(64) C w[B::size];
-    for (std::int64_t i = 0; i < std::int64_t(B::size); ++i)
-      w[i] = i < count ? C(norm.weight != nullptr ? norm.weight[j + i] : 0.0f) + (norm.gemma ? C(1) : C(0)) : C(0);
-    n = n * B::load_aligned(w);
+    B w(C(1));  // Gemma's 1 + weight without a weight
+    if (norm.weight != nullptr) {
+      if constexpr (std::is_same<C, float>::value) {
+        w = count == std::int64_t(B::size) ? load_whole<Isa, C>(norm.weight + j)
+                                           : load_first<Isa, C>(norm.weight + j, count);
+      } else {
+        alignas(64) C lanes_w[B::size] = {};
+        for (std::int64_t i = 0; i < count; ++i) lanes_w[i] = C(norm.weight[j + i]);
+        w = B::load_aligned(lanes_w);
+      }
+      if (norm.gemma) w = w + B(C(1));
+    }
+    n = n * w;
     if (norm.round_to_storage) n = through<Isa, C, S>(n);
   }
   return n;
