@@ -325,26 +325,41 @@ inline void sincos_lanes(const std::int64_t* pos, const double* inv, AngleMode m
 
 /// How the pairs of a chunk read the position axes, for the on-the-fly fill:
 /// per batch of the double lanes, the axis all its pairs read (or -1 when
-/// they differ), and per pair its axis as a double (to select lanes).
+/// they differ), and per pair its axis as a double (to select lanes), made
+/// when a token first needs it (a decode step whose components are equal,
+/// as a multimodal model's text tokens are, never does).
 template <class Isa>
 struct LaneAxes {
   static constexpr std::int64_t W = lanes<Isa, double>;
-  alignas(64) double axis[kChunkPairs + kMaxLanes];
   std::int8_t batch[kChunkPairs / W + 2];
-  /// Prepares pairs [p0, p0 + n) of a source whose pair j reads axis[j]
-  /// (the per-pair doubles only when some batch mixes axes).
+  /// Prepares pairs [p0, p0 + n) of a source whose pair j reads axes[j].
   void prepare(const std::uint8_t* axes, std::int64_t p0, std::int64_t n) {
-    bool mixed = false;
+    source_ = axes + p0;
+    n_ = n;
+    have_doubles_ = false;
     for (std::int64_t i = 0, b = 0; i < n; i += W, ++b) {
       const std::int64_t last = n - i < W ? n - i : W;
+      const std::uint8_t first = source_[i];
       std::uint8_t differ = 0;
-      for (std::int64_t j = 1; j < last; ++j) differ |= std::uint8_t(axes[p0 + i + j] ^ axes[p0 + i]);
-      batch[b] = differ ? std::int8_t(-1) : std::int8_t(axes[p0 + i]);
-      mixed = mixed || differ;
+      for (std::int64_t j = 0; j < last; ++j) differ |= std::uint8_t(source_[i + j] ^ first);
+      batch[b] = differ ? std::int8_t(-1) : std::int8_t(first);
     }
-    if (mixed)
-      for (std::int64_t i = 0; i < padded_to_lanes(n); ++i) axis[i] = i < n ? double(axes[p0 + i]) : 0.0;
   }
+  /// Each pair's axis as a double, zero-padded to whole batches.
+  const double* doubles() const {
+    if (!have_doubles_) {
+      for (std::int64_t i = 0; i < n_; ++i) axis_[i] = double(source_[i]);
+      for (std::int64_t i = n_; i < padded_to_lanes(n_); ++i) axis_[i] = 0.0;
+      have_doubles_ = true;
+    }
+    return axis_;
+  }
+
+ private:
+  const std::uint8_t* source_ = nullptr;
+  std::int64_t n_ = 0;
+  mutable bool have_doubles_ = false;
+  alignas(64) mutable double axis_[kChunkPairs + kMaxLanes];
 };
 
 /// One token's coefficients for pairs [p0, p0 + n) from an on-the-fly source
@@ -375,10 +390,11 @@ inline void fill_token_frequencies(const kernel::Angles& s, bool inverse, const 
       sincos_position<Isa, C>(position[uniform], inv + i, s.mode, sb, cb);
     } else if (s.mode == AngleMode::float32_compatible) {
       alignas(64) std::int64_t lane_pos[W];
-      for (std::int64_t j = 0; j < W; ++j) lane_pos[j] = position[std::int64_t(axes->axis[i + j])];
+      const double* lane_axis = axes->doubles() + i;
+      for (std::int64_t j = 0; j < W; ++j) lane_pos[j] = position[std::int64_t(lane_axis[j])];
       sincos_lanes<Isa, C>(lane_pos, inv + i, s.mode, sb, cb);
     } else {
-      const BD lane_axis = BD::load_aligned(axes->axis + i);
+      const BD lane_axis = BD::load_aligned(axes->doubles() + i);
       BD h(hi[0]), l(lo[0]);
       for (int a = 1; a < n_axes; ++a) {
         const auto here = lane_axis == BD(double(a));
@@ -509,7 +525,11 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const double* 
   LaneAxes<Isa> own_axes;
   std::int64_t position[kernel::kMaxAxes] = {0, 0, 0, 0};
   for (std::int64_t t = 0; t < nt; ++t) {
-    for (int axis = 0; axis < a.positions.n_axes; ++axis) position[axis] = position_at(a.positions, t0 + t, axis);
+    bool one_position = true;  // every component equal (a text token of a multimodal model)
+    for (int axis = 0; axis < a.positions.n_axes; ++axis) {
+      position[axis] = position_at(a.positions, t0 + t, axis);
+      one_position = one_position && position[axis] == position[0];
+    }
     const kernel::Angles& s = a.kind == kernel::AngleKind::select ? a.sources[a.index[t0 + t]] : a;
     C* c_row = cos_rows + t * row_len;
     C* s_row = sin_rows + t * row_len;
@@ -530,8 +550,9 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const double* 
           table_axes = &own_axes;
         }
       }
-      fill_token_frequencies<Isa, C>(s, a.inverse, position, a.positions.n_axes, table_inv, table_axes, n, c_out,
-                                     s_out);
+      // Equal components: every pair reads the same position, whatever its axis.
+      fill_token_frequencies<Isa, C>(s, a.inverse, position, a.positions.n_axes, table_inv,
+                                     one_position ? nullptr : table_axes, n, c_out, s_out);
     } else {
       fill_token_table<Isa, C>(s, a.inverse, position, p0, n, c_out, s_out);
     }
