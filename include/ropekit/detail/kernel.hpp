@@ -615,51 +615,56 @@ ROPEKIT_INLINE void unrolled(F&& f) {
   unrolled_impl(f, std::make_integer_sequence<std::int64_t, K>{});
 }
 
+/// The loop both pairings share: coefficient lanes [0, extent) of rows c, s
+/// (times `scale`) against the vectors of a run (x0 + j * x_step into y0 + j
+/// * y_step, j < count), op(x, y, cc, ss, lanes_used) per batch of lanes.
+/// Each block of kHeldBatches coefficient batches is loaded once and applied
+/// to all the vectors, so for short calls (decode) the loop issues the loads
+/// and stores of the vectors only. No pointer is formed past the last vector.
+template <class Isa, class C, class S, class D, class Op>
+ROPEKIT_INLINE void sweep_run(const S* x0, D* y0, std::int64_t x_step, std::int64_t y_step, std::int64_t count,
+                              std::int64_t extent, const C* c, const C* s, double scale, const Op& op) {
+  using B = batch_t<Isa, C>;
+  constexpr std::int64_t N = lanes<Isa, C>;
+  constexpr std::int64_t K = kHeldBatches<Isa, D>;
+  const bool scaled = scale != 1.0;
+  const B factor = B(C(scale));
+  auto coefficient = [&](const C* p)
+                         ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
+  std::int64_t i = 0;
+  for (; i + K * N <= extent; i += K * N) {
+    B cc[K], ss[K];
+    unrolled<K>([&](auto k)
+                    ROPEKIT_INLINE_LAMBDA { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
+    for (std::int64_t j = 0; j < count; ++j) {
+      const S* x = x0 + i + j * x_step;
+      D* y = y0 + i + j * y_step;
+      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA { op(x + k * N, y + k * N, cc[k], ss[k], N); });
+    }
+  }
+  for (; i < extent; i += N) {
+    const std::int64_t used = extent - i < N ? extent - i : N;
+    const B cc = coefficient(c + i), ss = coefficient(s + i);
+    for (std::int64_t j = 0; j < count; ++j) op(x0 + i + j * x_step, y0 + i + j * y_step, cc, ss, used);
+  }
+}
+
 /// Rotate-half pairs [p0, p0 + n) of every vector of a run (pairs `half`
-/// apart): each block of kHeldBatches coefficient batches is loaded once and
-/// applied to all the vectors, so for short calls (decode) the loop issues two
-/// loads and two stores per batch of pairs, not four and two.
+/// apart).
 template <class Isa, class C, class S, class D>
 inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::int64_t p0, std::int64_t n, const C* c,
                             const C* s) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
-  constexpr std::int64_t K = kHeldBatches<Isa, D>;
-  // Locals: stores through y may not alias them, so nothing is reloaded.
-  const S* const x0 = run.x + p0;
-  D* const y0 = run.y + p0;
-  const std::int64_t x_step = run.x_step, y_step = run.y_step, count = run.count;
+  // A local: stores through y may not alias it, so nothing is reloaded.
   const Destination dest = run.dest;
-  const bool scaled = run.scale != 1.0;
-  const B m(C(run.scale));
-  auto coefficient = [&](const C* p)
-                         ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * m : B::load_aligned(p); };
   auto pair = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) ROPEKIT_INLINE_LAMBDA {
     const B a = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     const B b = lanes_used == N ? load_whole<Isa, C>(x + half) : load_first<Isa, C>(x + half, lanes_used);
     put<Isa, C>(y, fmsub<Isa, C>(a, cc, b * ss), lanes_used, dest);
     put<Isa, C>(y + half, fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
   };
-  std::int64_t i = 0;
-  for (; i + K * N <= n; i += K * N) {
-    B cc[K], ss[K];
-    unrolled<K>([&](auto k)
-                    ROPEKIT_INLINE_LAMBDA { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
-    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
-      const S* x = x0 + i + j * x_step;
-      D* y = y0 + i + j * y_step;
-      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA { pair(x + k * N, y + k * N, cc[k], ss[k], N); });
-    }
-  }
-  for (; i < n; i += N) {
-    const std::int64_t used = n - i < N ? n - i : N;
-    const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
-      const S* x = x0 + i + j * x_step;
-      D* y = y0 + i + j * y_step;
-      pair(x, y, cc, ss, used);
-    }
-  }
+  sweep_run<Isa, C>(run.x + p0, run.y + p0, run.x_step, run.y_step, run.count, n, c, s, run.scale, pair);
 }
 
 /// Interleaved pairs [p0, p0 + n) of every vector of a run, with per-channel
@@ -669,40 +674,13 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
                                    const C* s) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
-  constexpr std::int64_t K = kHeldBatches<Isa, D>;
-  const std::int64_t m = 2 * n;
-  const S* const x0 = run.x + 2 * p0;
-  D* const y0 = run.y + 2 * p0;
-  const std::int64_t x_step = run.x_step, y_step = run.y_step, count = run.count;
   const Destination dest = run.dest;
-  const bool scaled = run.scale != 1.0;
-  const B factor(C(run.scale));
-  auto coefficient = [&](const C* p)
-                         ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
   auto channels = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) ROPEKIT_INLINE_LAMBDA {
     const B v = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), lanes_used, dest);
   };
-  std::int64_t i = 0;
-  for (; i + K * N <= m; i += K * N) {
-    B cc[K], ss[K];
-    unrolled<K>([&](auto k)
-                    ROPEKIT_INLINE_LAMBDA { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
-    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
-      const S* x = x0 + i + j * x_step;
-      D* y = y0 + i + j * y_step;
-      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA { channels(x + k * N, y + k * N, cc[k], ss[k], N); });
-    }
-  }
-  for (; i < m; i += N) {
-    const std::int64_t used = m - i < N ? m - i : N;
-    const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < count; ++j) {  // (no pointer formed past the last vector)
-      const S* x = x0 + i + j * x_step;
-      D* y = y0 + i + j * y_step;
-      channels(x, y, cc, ss, used);
-    }
-  }
+  sweep_run<Isa, C>(run.x + 2 * p0, run.y + 2 * p0, run.x_step, run.y_step, run.count, 2 * n, c, s, run.scale,
+                    channels);
 }
 
 /// Rotates pairs [p0, p0 + n) of every vector of a run with coefficient rows c, s.
