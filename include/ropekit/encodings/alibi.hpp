@@ -69,12 +69,8 @@ inline void alibi_bias(const std::vector<float>& slopes, std::int64_t q_len, std
                                  detail::max_array_elements<float>, "is larger than an array can be");
   if (total == 0) return;
   if (out == nullptr) return detail::fail(function, "out", std::string("nullptr"), "must be non-null");
-  std::int64_t q_last = 0, k_last = 0, lowest = 0, highest = 0;
-  if (!detail::check_position_range(function, "q_offset", q_offset, "q_len", q_len, q_last)) return;
-  if (!detail::check_position_range(function, "k_offset", k_offset, "k_len", k_len, k_last)) return;
-  if (!detail::check_difference_range(function, "key positions", k_offset, k_last, "query positions", q_offset, q_last,
-                                      lowest, highest))
-    return;
+  std::int64_t lowest = 0, highest = 0;
+  if (!detail::check_bias_positions(function, q_offset, q_len, k_offset, k_len, lowest, highest)) return;
   // Row i holds distances lowest + (q_len - 1 - i) + j, all within
   // [lowest, highest] (checked above). Unsigned indices: the sizes fit.
   const std::size_t rows = std::size_t(q_len), cols = std::size_t(k_len);

@@ -90,6 +90,19 @@ inline bool check_difference_range(const char* function, const char* a_name, std
   return false;
 }
 
+/// Checks the positions of a query x key bias: queries q_offset ..
+/// q_offset + q_len - 1 and keys k_offset .. k_offset + k_len - 1 (lengths
+/// >= 1) fit in int64, and so does every key - query distance; returns the
+/// smallest and largest distance.
+inline bool check_bias_positions(const char* function, std::int64_t q_offset, std::int64_t q_len, std::int64_t k_offset,
+                                 std::int64_t k_len, std::int64_t& lowest, std::int64_t& highest) {
+  std::int64_t q_last = 0, k_last = 0;
+  return check_position_range(function, "q_offset", q_offset, "q_len", q_len, q_last) &&
+         check_position_range(function, "k_offset", k_offset, "k_len", k_len, k_last) &&
+         check_difference_range(function, "key positions", k_offset, k_last, "query positions", q_offset, q_last,
+                                lowest, highest);
+}
+
 /// The magnitude of an int64 as uint64 (INT64_MIN included, without overflow).
 inline std::uint64_t magnitude_u64(std::int64_t x) {
   return x < 0 ? std::uint64_t(0) - std::uint64_t(x) : std::uint64_t(x);

@@ -117,12 +117,8 @@ inline void t5_relative_position_bias(const float* table, std::int64_t num_bucke
   if (total == 0) return;
   if (table == nullptr) return detail::fail(function, "table", std::string("nullptr"), "must be non-null");
   if (out == nullptr) return detail::fail(function, "out", std::string("nullptr"), "must be non-null");
-  std::int64_t q_last = 0, k_last = 0, lowest = 0, highest = 0;
-  if (!detail::check_position_range(function, "q_offset", q_offset, "q_len", q_len, q_last)) return;
-  if (!detail::check_position_range(function, "k_offset", k_offset, "k_len", k_len, k_last)) return;
-  if (!detail::check_difference_range(function, "key positions", k_offset, k_last, "query positions", q_offset, q_last,
-                                      lowest, highest))
-    return;
+  std::int64_t lowest = 0, highest = 0;
+  if (!detail::check_bias_positions(function, q_offset, q_len, k_offset, k_len, lowest, highest)) return;
   // Diagonal d = j - i + (q_len - 1) holds relative position lowest + d, in
   // [lowest, highest] (checked above). Unsigned arithmetic below: the sizes
   // fit, and no intermediate can overflow.
