@@ -156,6 +156,13 @@ inline void remap_legacy_layer_types(std::vector<std::string>& types) {
   }
 }
 
+/// The reference's default layer types for a repeating pattern: every
+/// `every`-th layer (1-based) full_attention, the others `other`.
+inline void pattern_layer_types(Decoder& d, std::int64_t every, const char* other) {
+  for (std::int64_t i = 0; i < d.layers; ++i) d.layer_types.push_back((i + 1) % every != 0 ? other : "full_attention");
+  d.has_layer_types = true;
+}
+
 /// Reads a pattern length used as `(i + 1) % n` (must be an integer > 0:
 /// the reference divides by it).
 inline bool pattern_attr(Reader& r, const Decoder& d, const char* key, std::int64_t def, std::int64_t& out) {
@@ -349,18 +356,14 @@ inline bool post_init(Reader& r, Decoder& d) {
       } else {
         std::int64_t interval = 4;
         if (!pattern_attr(r, d, "full_attention_interval", 4, interval)) return false;
-        for (std::int64_t i = 0; i < d.layers; ++i)
-          d.layer_types.push_back((i + 1) % interval != 0 ? "linear_attention" : "full_attention");
-        d.has_layer_types = true;
+        pattern_layer_types(d, interval, "linear_attention");
       }
       break;
     }
     case Family::gemma2:
     case Family::gpt_oss:
       if (!given) {
-        for (std::int64_t i = 0; i < d.layers; ++i)
-          d.layer_types.push_back((i + 1) % 2 != 0 ? "sliding_attention" : "full_attention");
-        d.has_layer_types = true;
+        pattern_layer_types(d, 2, "sliding_attention");
       }
       break;
     case Family::gemma3:
@@ -369,9 +372,7 @@ inline bool post_init(Reader& r, Decoder& d) {
       if (!given) {
         std::int64_t pattern = c.family == Family::cohere2 ? 4 : 6;
         if (c.family != Family::gemma4 && !pattern_attr(r, d, "sliding_window_pattern", pattern, pattern)) return false;
-        for (std::int64_t i = 0; i < d.layers; ++i)
-          d.layer_types.push_back((i + 1) % pattern != 0 ? "sliding_attention" : "full_attention");
-        d.has_layer_types = true;
+        pattern_layer_types(d, pattern, "sliding_attention");
       }
       if (c.family == Family::gemma4) {
         // Gemma4TextConfig.__post_init__ forces the last layer to full attention.
@@ -389,9 +390,7 @@ inline bool post_init(Reader& r, Decoder& d) {
     }
     case Family::olmo3:
       if (!given) {
-        for (std::int64_t i = 0; i < d.layers; ++i)
-          d.layer_types.push_back((i + 1) % 4 != 0 ? "sliding_attention" : "full_attention");
-        d.has_layer_types = true;
+        pattern_layer_types(d, 4, "sliding_attention");
       }
       break;
     case Family::exaone4: {
@@ -410,9 +409,7 @@ inline bool post_init(Reader& r, Decoder& d) {
         if (p && !p->is_null()) {
           if (!to_int(r, *p, d.prefix + "sliding_window_pattern", 1, kMaxLayers * 4, pattern)) return false;
         }
-        for (std::int64_t i = 0; i < d.layers; ++i)
-          d.layer_types.push_back((i + 1) % pattern != 0 ? "sliding_attention" : "full_attention");
-        d.has_layer_types = true;
+        pattern_layer_types(d, pattern, "sliding_attention");
       }
       break;
     }
