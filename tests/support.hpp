@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <ropekit/ropekit.hpp>
@@ -96,6 +97,34 @@ inline std::uint8_t fp8_quotient(double x, double s) {
   }
   return std::uint8_t(sign | overflow);
 }
+
+#if ROPEKIT_HAS_EXCEPTIONS
+/// The message of the ropekit::error f raises ("" if none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ropekit::error& e) {
+    return e.what();
+  }
+  return std::string();
+}
+#else
+/// The last message the installed handler received.
+inline std::string& last_error() {
+  static std::string message;
+  return message;
+}
+inline void record(const char* message) { last_error() = message; }
+/// The message f reports through the handler ("" if none).
+template <class F>
+std::string error_of(F&& f) {
+  ropekit::set_error_handler(&record);
+  last_error().clear();
+  f();
+  return last_error();
+}
+#endif
 
 }  // namespace rk_test
 

@@ -20,32 +20,7 @@ using ropekit::HeadsView;
 using ropekit::Pairing;
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 
-#if ROPEKIT_HAS_EXCEPTIONS
-/// The message of the ropekit::error f raises ("" if none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ropekit::error& e) {
-    return e.what();
-  }
-  return std::string();
-}
-#else
-std::string& last_error() {
-  static std::string message;
-  return message;
-}
-void record(const char* message) { last_error() = message; }
-/// The message f reports through the handler ("" if none).
-template <class F>
-std::string error_of(F&& f) {
-  ropekit::set_error_handler(&record);
-  last_error().clear();
-  f();
-  return last_error();
-}
-#endif
+using rk_test::error_of;
 
 /// Runs f on a poisoned buffer; expects an error naming every needle and the
 /// buffer unchanged.

@@ -72,15 +72,7 @@ ropekit::scaling::Yarn yarn(double factor) {
 }
 
 #if ROPEKIT_HAS_EXCEPTIONS
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ropekit::error& e) {
-    return e.what();
-  }
-  return std::string();
-}
+using rk_test::error_of;
 #endif
 
 /// What a cache of type T stores for x with scale s: x / s correctly
