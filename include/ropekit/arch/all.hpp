@@ -18,12 +18,12 @@ namespace detail {
 
 /// a * b + c on Isa, fused where it has an FMA unit (see multiply_add).
 template <class Isa, class C>
-inline batch_t<Isa, C> fmadd(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c) {
+ROPEKIT_INLINE batch_t<Isa, C> fmadd(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c) {
   return multiply_add<Isa, C>(a, b, c, Isa{});
 }
 /// a * b - c on Isa, fused where it has an FMA unit.
 template <class Isa, class C>
-inline batch_t<Isa, C> fmsub(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c) {
+ROPEKIT_INLINE batch_t<Isa, C> fmsub(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c) {
   return multiply_sub<Isa, C>(a, b, c, Isa{});
 }
 

@@ -32,49 +32,50 @@ inline uint16x4_t bf16_bits_neon(float32x4_t x) {
 // The f16 <-> f32 conversions (FCVTL / FCVTN) are part of AArch64's base
 // Advanced SIMD; FCVTN rounds to nearest even under the default FPCR.
 template <class Isa>
-inline neon_float widen(const f16* p, const isa::neon&) {
+ROPEKIT_INLINE neon_float widen(const f16* p, const isa::neon&) {
   return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(reinterpret_cast<const std::uint16_t*>(p))));
 }
 template <class Isa>
-inline neon_float widen(const bf16* p, const isa::neon&) {
+ROPEKIT_INLINE neon_float widen(const bf16* p, const isa::neon&) {
   return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(reinterpret_cast<const std::uint16_t*>(p)), 16));
 }
 template <class Isa>
-inline void narrow(f16* p, const neon_float& v, const isa::neon&) {
+ROPEKIT_INLINE void narrow(f16* p, const neon_float& v, const isa::neon&) {
   vst1_u16(reinterpret_cast<std::uint16_t*>(p), vreinterpret_u16_f16(vcvt_f16_f32(v)));
 }
 template <class Isa>
-inline void narrow(bf16* p, const neon_float& v, const isa::neon&) {
+ROPEKIT_INLINE void narrow(bf16* p, const neon_float& v, const isa::neon&) {
   vst1_u16(reinterpret_cast<std::uint16_t*>(p), bf16_bits_neon(v));
 }
 
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, float>::value, neon_float> swap_pairs(const neon_float& v, const isa::neon&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, neon_float> swap_pairs(const neon_float& v,
+                                                                                      const isa::neon&) {
   return vrev64q_f32(v);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, double>::value, neon_double> swap_pairs(const neon_double& v,
-                                                                                const isa::neon&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, double>::value, neon_double> swap_pairs(const neon_double& v,
+                                                                                        const isa::neon&) {
   const float64x2_t r = v;
   return vextq_f64(r, r, 1);
 }
 
 template <class Isa>
-inline xsimd::batch<std::int32_t, xsimd::neon64> lane_bits(const neon_float& v, const isa::neon&) {
+ROPEKIT_INLINE xsimd::batch<std::int32_t, xsimd::neon64> lane_bits(const neon_float& v, const isa::neon&) {
   return vreinterpretq_s32_f32(v);
 }
 template <class Isa>
-inline neon_float lane_floats(const xsimd::batch<std::int32_t, xsimd::neon64>& v, const isa::neon&) {
+ROPEKIT_INLINE neon_float lane_floats(const xsimd::batch<std::int32_t, xsimd::neon64>& v, const isa::neon&) {
   return vreinterpretq_f32_s32(v);
 }
 
 template <class Isa>
-inline void store_as_float(float* p, const neon_double& v, const isa::neon&) {
+ROPEKIT_INLINE void store_as_float(float* p, const neon_double& v, const isa::neon&) {
   vst1_f32(p, vcvt_f32_f64(v));
 }
 
 template <class Isa>
-inline neon_double opaque(const neon_double& v, const isa::neon&) {
+ROPEKIT_INLINE neon_double opaque(const neon_double& v, const isa::neon&) {
   float64x2_t r = v;
   __asm__("" : "+w"(r));
   return r;
@@ -82,8 +83,8 @@ inline neon_double opaque(const neon_double& v, const isa::neon&) {
 
 /// k mod 4 from the bits of t (see the generic version).
 template <class Isa>
-inline void apply_quadrant(const neon_double& t, const neon_double& s, const neon_double& c, neon_double& sin_out,
-                           neon_double& cos_out, const isa::neon&) {
+ROPEKIT_INLINE void apply_quadrant(const neon_double& t, const neon_double& s, const neon_double& c,
+                                   neon_double& sin_out, neon_double& cos_out, const isa::neon&) {
   const uint64x2_t bits = vreinterpretq_u64_f64(t);
   const uint64x2_t odd = vtstq_u64(bits, vdupq_n_u64(1));
   const uint64x2_t sign = vdupq_n_u64(0x8000000000000000ull);
@@ -99,7 +100,7 @@ inline void apply_quadrant(const neon_double& t, const neon_double& s, const neo
 /// BFCVTN: 4 floats to bf16, round to nearest even (subnormals kept under the
 /// default FPCR).
 template <class Isa>
-inline void narrow(bf16* p, const neon_float& v, const isa::neon_bf16&) {
+ROPEKIT_INLINE void narrow(bf16* p, const neon_float& v, const isa::neon_bf16&) {
   vst1_u16(reinterpret_cast<std::uint16_t*>(p), vreinterpret_u16_bf16(vcvt_bf16_f32(v)));
 }
 #  endif

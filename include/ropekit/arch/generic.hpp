@@ -93,58 +93,58 @@ inline void store_lanes(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
 }
 
 template <class Isa>
-inline batch_t<Isa, float> widen(const f16* p, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, float> widen(const f16* p, const isa::generic&) {
   return load_lanes<Isa, float>(p, lanes<Isa, float>);
 }
 template <class Isa>
-inline batch_t<Isa, float> widen(const bf16* p, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, float> widen(const bf16* p, const isa::generic&) {
   return load_lanes<Isa, float>(p, lanes<Isa, float>);
 }
 template <class Isa>
-inline void narrow(f16* p, const batch_t<Isa, float>& v, const isa::generic&) {
+ROPEKIT_INLINE void narrow(f16* p, const batch_t<Isa, float>& v, const isa::generic&) {
   store_lanes<Isa, float>(p, v, lanes<Isa, float>);
 }
 template <class Isa>
-inline void narrow(bf16* p, const batch_t<Isa, float>& v, const isa::generic&) {
+ROPEKIT_INLINE void narrow(bf16* p, const batch_t<Isa, float>& v, const isa::generic&) {
   store_lanes<Isa, float>(p, v, lanes<Isa, float>);
 }
 
 template <class Isa>
-inline batch_t<Isa, float> widen_partial(const f16* p, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, float> widen_partial(const f16* p, std::int64_t n, const isa::generic&) {
   return load_lanes<Isa, float>(p, n);
 }
 template <class Isa>
-inline batch_t<Isa, float> widen_partial(const bf16* p, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, float> widen_partial(const bf16* p, std::int64_t n, const isa::generic&) {
   return load_lanes<Isa, float>(p, n);
 }
 template <class Isa>
-inline void narrow_partial(f16* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE void narrow_partial(f16* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
   store_lanes<Isa, float>(p, v, n);
 }
 template <class Isa>
-inline void narrow_partial(bf16* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE void narrow_partial(bf16* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
   store_lanes<Isa, float>(p, v, n);
 }
 
 template <class Isa>
-inline batch_t<Isa, float> load_partial(const float* p, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, float> load_partial(const float* p, std::int64_t n, const isa::generic&) {
   return load_lanes<Isa, float>(p, n);
 }
 template <class Isa>
-inline batch_t<Isa, double> load_partial(const double* p, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, double> load_partial(const double* p, std::int64_t n, const isa::generic&) {
   return load_lanes<Isa, double>(p, n);
 }
 template <class Isa>
-inline void store_partial(float* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE void store_partial(float* p, const batch_t<Isa, float>& v, std::int64_t n, const isa::generic&) {
   store_lanes<Isa, float>(p, v, n);
 }
 template <class Isa>
-inline void store_partial(double* p, const batch_t<Isa, double>& v, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE void store_partial(double* p, const batch_t<Isa, double>& v, std::int64_t n, const isa::generic&) {
   store_lanes<Isa, double>(p, v, n);
 }
 
 template <class Isa, class C>
-inline batch_t<Isa, C> swap_pairs(const batch_t<Isa, C>& v, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, C> swap_pairs(const batch_t<Isa, C>& v, const isa::generic&) {
   alignas(64) C buffer[batch_t<Isa, C>::size];
   v.store_aligned(buffer);
   for (std::size_t i = 0; i + 1 < batch_t<Isa, C>::size; i += 2) {
@@ -156,14 +156,14 @@ inline batch_t<Isa, C> swap_pairs(const batch_t<Isa, C>& v, const isa::generic&)
 }
 
 template <class Isa>
-inline void store_as_float(float* p, const batch_t<Isa, double>& v, const isa::generic&) {
+ROPEKIT_INLINE void store_as_float(float* p, const batch_t<Isa, double>& v, const isa::generic&) {
   alignas(64) double buffer[batch_t<Isa, double>::size];
   v.store_aligned(buffer);
   for (std::size_t i = 0; i < batch_t<Isa, double>::size; ++i) p[i] = float(buffer[i]);
 }
 
 template <class Isa>
-inline batch_t<Isa, double> opaque(const batch_t<Isa, double>& v, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, double> opaque(const batch_t<Isa, double>& v, const isa::generic&) {
   alignas(64) double buffer[batch_t<Isa, double>::size];
   v.store_aligned(buffer);
 #if defined(__GNUC__) || defined(__clang__)
@@ -180,7 +180,7 @@ template <class Isa>
 using ibatch_t = xsimd::batch<std::int32_t, typename Isa::arch>;
 
 template <class Isa>
-inline ibatch_t<Isa> lane_bits(const batch_t<Isa, float>& v, const isa::generic&) {
+ROPEKIT_INLINE ibatch_t<Isa> lane_bits(const batch_t<Isa, float>& v, const isa::generic&) {
   alignas(64) float f[batch_t<Isa, float>::size];
   alignas(64) std::int32_t i[batch_t<Isa, float>::size];
   v.store_aligned(f);
@@ -188,7 +188,7 @@ inline ibatch_t<Isa> lane_bits(const batch_t<Isa, float>& v, const isa::generic&
   return ibatch_t<Isa>::load_aligned(i);
 }
 template <class Isa>
-inline batch_t<Isa, float> lane_floats(const ibatch_t<Isa>& v, const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, float> lane_floats(const ibatch_t<Isa>& v, const isa::generic&) {
   alignas(64) float f[batch_t<Isa, float>::size];
   alignas(64) std::int32_t i[batch_t<Isa, float>::size];
   v.store_aligned(i);
@@ -196,14 +196,14 @@ inline batch_t<Isa, float> lane_floats(const ibatch_t<Isa>& v, const isa::generi
   return batch_t<Isa, float>::load_aligned(f);
 }
 template <class Isa>
-inline void store_low_bytes(std::uint8_t* p, const ibatch_t<Isa>& v, std::int64_t n, const isa::generic&) {
+ROPEKIT_INLINE void store_low_bytes(std::uint8_t* p, const ibatch_t<Isa>& v, std::int64_t n, const isa::generic&) {
   alignas(64) std::int32_t i[ibatch_t<Isa>::size];
   v.store_aligned(i);
   for (std::int64_t j = 0; j < n; ++j) p[j] = std::uint8_t(i[j]);
 }
 
 template <class Isa>
-inline bool any_lane(const ibatch_t<Isa>& v, const isa::generic&) {
+ROPEKIT_INLINE bool any_lane(const ibatch_t<Isa>& v, const isa::generic&) {
   alignas(64) std::int32_t i[ibatch_t<Isa>::size];
   v.store_aligned(i);
   std::int32_t any = 0;
@@ -211,22 +211,23 @@ inline bool any_lane(const ibatch_t<Isa>& v, const isa::generic&) {
   return any != 0;
 }
 template <class Isa>
-inline void stream_fence(const isa::generic&) {}
+ROPEKIT_INLINE void stream_fence(const isa::generic&) {}
 
 template <class Isa, class C>
-inline batch_t<Isa, C> multiply_add(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c,
-                                    const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, C> multiply_add(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b,
+                                            const batch_t<Isa, C>& c, const isa::generic&) {
   return xsimd::fma(a, b, c);
 }
 template <class Isa, class C>
-inline batch_t<Isa, C> multiply_sub(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const batch_t<Isa, C>& c,
-                                    const isa::generic&) {
+ROPEKIT_INLINE batch_t<Isa, C> multiply_sub(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b,
+                                            const batch_t<Isa, C>& c, const isa::generic&) {
   return xsimd::fms(a, b, c);
 }
 
 template <class Isa>
-inline void apply_quadrant(const batch_t<Isa, double>& t, const batch_t<Isa, double>& s, const batch_t<Isa, double>& c,
-                           batch_t<Isa, double>& sin_out, batch_t<Isa, double>& cos_out, const isa::generic&) {
+ROPEKIT_INLINE void apply_quadrant(const batch_t<Isa, double>& t, const batch_t<Isa, double>& s,
+                                   const batch_t<Isa, double>& c, batch_t<Isa, double>& sin_out,
+                                   batch_t<Isa, double>& cos_out, const isa::generic&) {
   using B = batch_t<Isa, double>;
   const B k = t - B(0x1.8p52);
   // q = k - 4 round(k / 4) is k mod 4 shifted into {-2, ..., 2}.

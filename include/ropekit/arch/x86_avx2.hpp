@@ -42,66 +42,67 @@ inline __m256i first_lanes64_avx2(std::int64_t n) {
 }
 
 template <class Isa>
-inline avx2_float widen(const f16* p, const isa::avx2&) {
+ROPEKIT_INLINE avx2_float widen(const f16* p, const isa::avx2&) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 template <class Isa>
-inline avx2_float widen(const bf16* p, const isa::avx2&) {
+ROPEKIT_INLINE avx2_float widen(const bf16* p, const isa::avx2&) {
   return _mm256_castsi256_ps(
       _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
 }
 template <class Isa>
-inline void narrow(f16* p, const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE void narrow(f16* p, const avx2_float& v, const isa::avx2&) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 template <class Isa>
-inline void narrow(bf16* p, const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE void narrow(bf16* p, const avx2_float& v, const isa::avx2&) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits_avx2(v));
 }
 
 template <class Isa>
-inline avx2_float load_partial(const float* p, std::int64_t n, const isa::avx2&) {
+ROPEKIT_INLINE avx2_float load_partial(const float* p, std::int64_t n, const isa::avx2&) {
   return _mm256_maskload_ps(p, first_lanes_avx2(n));
 }
 template <class Isa>
-inline avx2_double load_partial(const double* p, std::int64_t n, const isa::avx2&) {
+ROPEKIT_INLINE avx2_double load_partial(const double* p, std::int64_t n, const isa::avx2&) {
   return _mm256_maskload_pd(p, first_lanes64_avx2(n));
 }
 template <class Isa>
-inline void store_partial(float* p, const avx2_float& v, std::int64_t n, const isa::avx2&) {
+ROPEKIT_INLINE void store_partial(float* p, const avx2_float& v, std::int64_t n, const isa::avx2&) {
   _mm256_maskstore_ps(p, first_lanes_avx2(n), v);
 }
 template <class Isa>
-inline void store_partial(double* p, const avx2_double& v, std::int64_t n, const isa::avx2&) {
+ROPEKIT_INLINE void store_partial(double* p, const avx2_double& v, std::int64_t n, const isa::avx2&) {
   _mm256_maskstore_pd(p, first_lanes64_avx2(n), v);
 }
 
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, float>::value, avx2_float> swap_pairs(const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, avx2_float> swap_pairs(const avx2_float& v,
+                                                                                      const isa::avx2&) {
   return _mm256_permute_ps(v, 0xB1);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, double>::value, avx2_double> swap_pairs(const avx2_double& v,
-                                                                                const isa::avx2&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, double>::value, avx2_double> swap_pairs(const avx2_double& v,
+                                                                                        const isa::avx2&) {
   return _mm256_permute_pd(v, 0x5);
 }
 
 template <class Isa>
-inline xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>> lane_bits(const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>> lane_bits(const avx2_float& v, const isa::avx2&) {
   return _mm256_castps_si256(v);
 }
 template <class Isa>
-inline avx2_float lane_floats(const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v, const isa::avx2&) {
+ROPEKIT_INLINE avx2_float lane_floats(const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v, const isa::avx2&) {
   return _mm256_castsi256_ps(v);
 }
 template <class Isa>
-inline bool any_lane(const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v, const isa::avx2&) {
+ROPEKIT_INLINE bool any_lane(const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v, const isa::avx2&) {
   const __m256i x = v;
   return !_mm256_testz_si256(x, x);
 }
 template <class Isa>
-inline void store_low_bytes(std::uint8_t* p, const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v,
-                            std::int64_t n, const isa::avx2&) {
+ROPEKIT_INLINE void store_low_bytes(std::uint8_t* p, const xsimd::batch<std::int32_t, xsimd::fma3<xsimd::avx2>>& v,
+                                    std::int64_t n, const isa::avx2&) {
   // Lanes hold 0..255: saturating packs keep them.
   const __m256i x = v;
   const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
@@ -122,26 +123,26 @@ inline void stream_bytes_avx2(void* p, __m128i x) {
   _mm_storeu_si128(static_cast<__m128i*>(p), x);
 }
 template <class Isa>
-inline void stream_whole(float* p, const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE void stream_whole(float* p, const avx2_float& v, const isa::avx2&) {
   if ((reinterpret_cast<std::uintptr_t>(p) & 31) == 0) return _mm256_stream_ps(p, v);
   _mm256_storeu_ps(p, v);
 }
 template <class Isa>
-inline void stream_whole(f16* p, const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE void stream_whole(f16* p, const avx2_float& v, const isa::avx2&) {
   stream_bytes_avx2(p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 template <class Isa>
-inline void stream_whole(bf16* p, const avx2_float& v, const isa::avx2&) {
+ROPEKIT_INLINE void stream_whole(bf16* p, const avx2_float& v, const isa::avx2&) {
   stream_bytes_avx2(p, bf16_bits_avx2(v));
 }
 
 template <class Isa>
-inline void store_as_float(float* p, const avx2_double& v, const isa::avx2&) {
+ROPEKIT_INLINE void store_as_float(float* p, const avx2_double& v, const isa::avx2&) {
   _mm_storeu_ps(p, _mm256_cvtpd_ps(v));
 }
 
 template <class Isa>
-inline avx2_double opaque(const avx2_double& v, const isa::avx2&) {
+ROPEKIT_INLINE avx2_double opaque(const avx2_double& v, const isa::avx2&) {
   __m256d r = v;
   __asm__("" : "+x"(r));
   return r;
@@ -149,8 +150,8 @@ inline avx2_double opaque(const avx2_double& v, const isa::avx2&) {
 
 /// k mod 4 from the bits of t (see the generic version).
 template <class Isa>
-inline void apply_quadrant(const avx2_double& t, const avx2_double& s, const avx2_double& c, avx2_double& sin_out,
-                           avx2_double& cos_out, const isa::avx2&) {
+ROPEKIT_INLINE void apply_quadrant(const avx2_double& t, const avx2_double& s, const avx2_double& c,
+                                   avx2_double& sin_out, avx2_double& cos_out, const isa::avx2&) {
   const __m256i bits = _mm256_castpd_si256(t);
   const __m256i one = _mm256_set1_epi64x(1);
   const __m256d odd = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(bits, one), one));

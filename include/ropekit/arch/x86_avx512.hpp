@@ -38,114 +38,114 @@ inline __mmask16 first_lanes16(std::int64_t n) { return __mmask16((1u << unsigne
 inline __mmask8 first_lanes8(std::int64_t n) { return __mmask8((1u << unsigned(n)) - 1u); }
 
 template <class Isa>
-inline avx512_float widen(const f16* p, const isa::avx512&) {
+ROPEKIT_INLINE avx512_float widen(const f16* p, const isa::avx512&) {
   return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 template <class Isa>
-inline avx512_float widen(const bf16* p, const isa::avx512&) {
+ROPEKIT_INLINE avx512_float widen(const bf16* p, const isa::avx512&) {
   return _mm512_castsi512_ps(
       _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
 }
 template <class Isa>
-inline void narrow(f16* p, const avx512_float& v, const isa::avx512&) {
+ROPEKIT_INLINE void narrow(f16* p, const avx512_float& v, const isa::avx512&) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 template <class Isa>
-inline void narrow(bf16* p, const avx512_float& v, const isa::avx512&) {
+ROPEKIT_INLINE void narrow(bf16* p, const avx512_float& v, const isa::avx512&) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512(v));
 }
 
 template <class Isa>
-inline avx512_float widen_partial(const f16* p, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE avx512_float widen_partial(const f16* p, std::int64_t n, const isa::avx512&) {
   return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(first_lanes16(n), p));
 }
 template <class Isa>
-inline avx512_float widen_partial(const bf16* p, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE avx512_float widen_partial(const bf16* p, std::int64_t n, const isa::avx512&) {
   return _mm512_castsi512_ps(
       _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(first_lanes16(n), p)), 16));
 }
 template <class Isa>
-inline void narrow_partial(f16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE void narrow_partial(f16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
   _mm256_mask_storeu_epi16(p, first_lanes16(n), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 template <class Isa>
-inline void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
   _mm256_mask_storeu_epi16(p, first_lanes16(n), bf16_bits_avx512(v));
 }
 
 template <class Isa>
-inline avx512_float load_partial(const float* p, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE avx512_float load_partial(const float* p, std::int64_t n, const isa::avx512&) {
   return _mm512_maskz_loadu_ps(first_lanes16(n), p);
 }
 template <class Isa>
-inline avx512_double load_partial(const double* p, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE avx512_double load_partial(const double* p, std::int64_t n, const isa::avx512&) {
   return _mm512_maskz_loadu_pd(first_lanes8(n), p);
 }
 template <class Isa>
-inline void store_partial(float* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE void store_partial(float* p, const avx512_float& v, std::int64_t n, const isa::avx512&) {
   _mm512_mask_storeu_ps(p, first_lanes16(n), v);
 }
 template <class Isa>
-inline void store_partial(double* p, const avx512_double& v, std::int64_t n, const isa::avx512&) {
+ROPEKIT_INLINE void store_partial(double* p, const avx512_double& v, std::int64_t n, const isa::avx512&) {
   _mm512_mask_storeu_pd(p, first_lanes8(n), v);
 }
 
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, float>::value, avx512_float> swap_pairs(const avx512_float& v,
-                                                                                const isa::avx512&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, avx512_float> swap_pairs(const avx512_float& v,
+                                                                                        const isa::avx512&) {
   return _mm512_permute_ps(v, 0xB1);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> swap_pairs(const avx512_double& v,
-                                                                                  const isa::avx512&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, double>::value, avx512_double> swap_pairs(const avx512_double& v,
+                                                                                          const isa::avx512&) {
   return _mm512_permute_pd(v, 0x55);
 }
 
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, float>::value, avx512_float> multiply_add(const avx512_float& a,
-                                                                                  const avx512_float& b,
-                                                                                  const avx512_float& c,
-                                                                                  const isa::avx512&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, avx512_float> multiply_add(const avx512_float& a,
+                                                                                          const avx512_float& b,
+                                                                                          const avx512_float& c,
+                                                                                          const isa::avx512&) {
   return _mm512_fmadd_ps(a, b, c);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_add(const avx512_double& a,
-                                                                                    const avx512_double& b,
-                                                                                    const avx512_double& c,
-                                                                                    const isa::avx512&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_add(const avx512_double& a,
+                                                                                            const avx512_double& b,
+                                                                                            const avx512_double& c,
+                                                                                            const isa::avx512&) {
   return _mm512_fmadd_pd(a, b, c);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, float>::value, avx512_float> multiply_sub(const avx512_float& a,
-                                                                                  const avx512_float& b,
-                                                                                  const avx512_float& c,
-                                                                                  const isa::avx512&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, avx512_float> multiply_sub(const avx512_float& a,
+                                                                                          const avx512_float& b,
+                                                                                          const avx512_float& c,
+                                                                                          const isa::avx512&) {
   return _mm512_fmsub_ps(a, b, c);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_sub(const avx512_double& a,
-                                                                                    const avx512_double& b,
-                                                                                    const avx512_double& c,
-                                                                                    const isa::avx512&) {
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, double>::value, avx512_double> multiply_sub(const avx512_double& a,
+                                                                                            const avx512_double& b,
+                                                                                            const avx512_double& c,
+                                                                                            const isa::avx512&) {
   return _mm512_fmsub_pd(a, b, c);
 }
 
 template <class Isa>
-inline xsimd::batch<std::int32_t, xsimd::avx512bw> lane_bits(const avx512_float& v, const isa::avx512&) {
+ROPEKIT_INLINE xsimd::batch<std::int32_t, xsimd::avx512bw> lane_bits(const avx512_float& v, const isa::avx512&) {
   return _mm512_castps_si512(v);
 }
 template <class Isa>
-inline avx512_float lane_floats(const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, const isa::avx512&) {
+ROPEKIT_INLINE avx512_float lane_floats(const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, const isa::avx512&) {
   return _mm512_castsi512_ps(v);
 }
 template <class Isa>
-inline bool any_lane(const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, const isa::avx512&) {
+ROPEKIT_INLINE bool any_lane(const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, const isa::avx512&) {
   const __m512i x = v;
   return _mm512_test_epi32_mask(x, x) != 0;
 }
 template <class Isa>
-inline void store_low_bytes(std::uint8_t* p, const xsimd::batch<std::int32_t, xsimd::avx512bw>& v, std::int64_t n,
-                            const isa::avx512&) {
+ROPEKIT_INLINE void store_low_bytes(std::uint8_t* p, const xsimd::batch<std::int32_t, xsimd::avx512bw>& v,
+                                    std::int64_t n, const isa::avx512&) {
   _mm512_mask_cvtepi32_storeu_epi8(p, n >= 16 ? __mmask16(0xffff) : first_lanes16(n), v);
 }
 
@@ -156,25 +156,25 @@ inline void stream_bytes_avx512(void* p, __m256i x) {
   _mm256_storeu_si256(static_cast<__m256i*>(p), x);
 }
 template <class Isa>
-inline void stream_whole(float* p, const avx512_float& v, const isa::avx512&) {
+ROPEKIT_INLINE void stream_whole(float* p, const avx512_float& v, const isa::avx512&) {
   if ((reinterpret_cast<std::uintptr_t>(p) & 63) == 0) return _mm512_stream_ps(p, v);
   _mm512_storeu_ps(p, v);
 }
 template <class Isa>
-inline void stream_whole(f16* p, const avx512_float& v, const isa::avx512&) {
+ROPEKIT_INLINE void stream_whole(f16* p, const avx512_float& v, const isa::avx512&) {
   stream_bytes_avx512(p, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 template <class Isa>
-inline void stream_whole(bf16* p, const avx512_float& v, const isa::avx512&) {
+ROPEKIT_INLINE void stream_whole(bf16* p, const avx512_float& v, const isa::avx512&) {
   stream_bytes_avx512(p, bf16_bits_avx512(v));
 }
 template <class Isa>
-inline void store_as_float(float* p, const avx512_double& v, const isa::avx512&) {
+ROPEKIT_INLINE void store_as_float(float* p, const avx512_double& v, const isa::avx512&) {
   _mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
 }
 
 template <class Isa>
-inline avx512_double opaque(const avx512_double& v, const isa::avx512&) {
+ROPEKIT_INLINE avx512_double opaque(const avx512_double& v, const isa::avx512&) {
   __m512d r = v;
   __asm__("" : "+v"(r));
   return r;
@@ -183,8 +183,8 @@ inline avx512_double opaque(const avx512_double& v, const isa::avx512&) {
 /// k mod 4 from the bits of t: bit 0 swaps sin and cos, bit 1 negates sin,
 /// bit 1 of k + 1 negates cos.
 template <class Isa>
-inline void apply_quadrant(const avx512_double& t, const avx512_double& s, const avx512_double& c,
-                           avx512_double& sin_out, avx512_double& cos_out, const isa::avx512&) {
+ROPEKIT_INLINE void apply_quadrant(const avx512_double& t, const avx512_double& s, const avx512_double& c,
+                                   avx512_double& sin_out, avx512_double& cos_out, const isa::avx512&) {
   const __m512i bits = _mm512_castpd_si512(t);
   const __mmask8 odd = _mm512_test_epi64_mask(bits, _mm512_set1_epi64(1));
   const __m512i sin_sign = _mm512_slli_epi64(bits, 62);
@@ -201,7 +201,7 @@ inline void apply_quadrant(const avx512_double& t, const avx512_double& s, const
 /// 16 floats to bf16 with VCVTNEPS2BF16 (round to nearest even, NaN quiet),
 /// unless a lane is subnormal, which that instruction flushes to zero: then
 /// the exact integer rounding.
-inline __m256i bf16_bits_avx512_bf16(__m512 x) {
+ROPEKIT_INLINE __m256i bf16_bits_avx512_bf16(__m512 x) {
   if (_mm512_fpclass_ps_mask(x, 0x20) == 0) {
     const __m256bh h = _mm512_cvtneps_pbh(x);
     __m256i out;
@@ -211,15 +211,15 @@ inline __m256i bf16_bits_avx512_bf16(__m512 x) {
   return bf16_bits_avx512(x);
 }
 template <class Isa>
-inline void narrow(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
+ROPEKIT_INLINE void narrow(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512_bf16(v));
 }
 template <class Isa>
-inline void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {
+ROPEKIT_INLINE void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {
   _mm256_mask_storeu_epi16(p, first_lanes16(n), bf16_bits_avx512_bf16(v));
 }
 template <class Isa>
-inline void stream_whole(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
+ROPEKIT_INLINE void stream_whole(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
   stream_bytes_avx512(p, bf16_bits_avx512_bf16(v));
 }
 #  endif

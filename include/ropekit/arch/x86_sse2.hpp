@@ -19,7 +19,7 @@ namespace detail {
 
 /// 4 bf16 values (the upper halves of floats) widened exactly.
 template <class Isa>
-inline xsimd::batch<float, xsimd::sse2> widen(const bf16* p, const isa::sse2&) {
+ROPEKIT_INLINE xsimd::batch<float, xsimd::sse2> widen(const bf16* p, const isa::sse2&) {
   const __m128i raw = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
   return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), raw));
 }
@@ -38,63 +38,64 @@ inline __m128i bf16_bits_sse2(__m128 x) {
 }
 
 template <class Isa>
-inline void narrow(bf16* p, const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
+ROPEKIT_INLINE void narrow(bf16* p, const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), bf16_bits_sse2(v));
 }
 
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, float>::value, xsimd::batch<float, xsimd::sse2>> swap_pairs(
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, xsimd::batch<float, xsimd::sse2>> swap_pairs(
     const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
   const __m128 r = v;
   return _mm_shuffle_ps(r, r, 0xB1);
 }
 template <class Isa, class C>
-inline std::enable_if_t<std::is_same<C, double>::value, xsimd::batch<double, xsimd::sse2>> swap_pairs(
+ROPEKIT_INLINE std::enable_if_t<std::is_same<C, double>::value, xsimd::batch<double, xsimd::sse2>> swap_pairs(
     const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
   const __m128d r = v;
   return _mm_shuffle_pd(r, r, 1);
 }
 
 template <class Isa>
-inline xsimd::batch<std::int32_t, xsimd::sse2> lane_bits(const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
+ROPEKIT_INLINE xsimd::batch<std::int32_t, xsimd::sse2> lane_bits(const xsimd::batch<float, xsimd::sse2>& v,
+                                                                 const isa::sse2&) {
   return _mm_castps_si128(v);
 }
 template <class Isa>
-inline xsimd::batch<float, xsimd::sse2> lane_floats(const xsimd::batch<std::int32_t, xsimd::sse2>& v,
-                                                    const isa::sse2&) {
+ROPEKIT_INLINE xsimd::batch<float, xsimd::sse2> lane_floats(const xsimd::batch<std::int32_t, xsimd::sse2>& v,
+                                                            const isa::sse2&) {
   return _mm_castsi128_ps(v);
 }
 
 template <class Isa>
-inline bool any_lane(const xsimd::batch<std::int32_t, xsimd::sse2>& v, const isa::sse2&) {
+ROPEKIT_INLINE bool any_lane(const xsimd::batch<std::int32_t, xsimd::sse2>& v, const isa::sse2&) {
   return _mm_movemask_epi8(_mm_cmpeq_epi32(v, _mm_setzero_si128())) != 0xffff;
 }
 template <class Isa>
-inline void stream_whole(float* p, const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
+ROPEKIT_INLINE void stream_whole(float* p, const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {
   if ((reinterpret_cast<std::uintptr_t>(p) & 15) == 0) return _mm_stream_ps(p, v);
   _mm_storeu_ps(p, v);
 }
 /// Orders the non-temporal stores before every later store (SFENCE).
 template <class Isa>
-inline void stream_fence(const isa::sse2&) {
+ROPEKIT_INLINE void stream_fence(const isa::sse2&) {
   _mm_sfence();
 }
 template <class Isa>
-inline void stream_fence(const isa::avx2&) {
+ROPEKIT_INLINE void stream_fence(const isa::avx2&) {
   _mm_sfence();
 }
 template <class Isa>
-inline void stream_fence(const isa::avx512&) {
+ROPEKIT_INLINE void stream_fence(const isa::avx512&) {
   _mm_sfence();
 }
 
 template <class Isa>
-inline void store_as_float(float* p, const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
+ROPEKIT_INLINE void store_as_float(float* p, const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
   _mm_storel_pi(reinterpret_cast<__m64*>(p), _mm_cvtpd_ps(v));
 }
 
 template <class Isa>
-inline xsimd::batch<double, xsimd::sse2> opaque(const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
+ROPEKIT_INLINE xsimd::batch<double, xsimd::sse2> opaque(const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
   __m128d r = v;
   __asm__("" : "+x"(r));
   return r;
@@ -102,9 +103,11 @@ inline xsimd::batch<double, xsimd::sse2> opaque(const xsimd::batch<double, xsimd
 
 /// k mod 4 from the bits of t (see the generic version).
 template <class Isa>
-inline void apply_quadrant(const xsimd::batch<double, xsimd::sse2>& t, const xsimd::batch<double, xsimd::sse2>& s,
-                           const xsimd::batch<double, xsimd::sse2>& c, xsimd::batch<double, xsimd::sse2>& sin_out,
-                           xsimd::batch<double, xsimd::sse2>& cos_out, const isa::sse2&) {
+ROPEKIT_INLINE void apply_quadrant(const xsimd::batch<double, xsimd::sse2>& t,
+                                   const xsimd::batch<double, xsimd::sse2>& s,
+                                   const xsimd::batch<double, xsimd::sse2>& c,
+                                   xsimd::batch<double, xsimd::sse2>& sin_out,
+                                   xsimd::batch<double, xsimd::sse2>& cos_out, const isa::sse2&) {
   const __m128i bits = _mm_castpd_si128(t);
   // Lanes with k odd: bit 0 moved to the sign, then spread by an arithmetic
   // shift of the high 32 bits (SSE2 has no 64-bit compare).

@@ -70,7 +70,7 @@ inline std::int64_t position_at(const kernel::PositionStream& p, std::int64_t t,
 // ---------------------------------------------------------------------------
 
 template <class Isa, class C, class S>
-inline batch_t<Isa, C> load_whole(const S* p) {
+ROPEKIT_INLINE batch_t<Isa, C> load_whole(const S* p) {
   if constexpr (std::is_same<S, C>::value) {
     return batch_t<Isa, C>::load_unaligned(p);
   } else if constexpr (std::is_same<C, float>::value && is_half<S>) {
@@ -81,7 +81,7 @@ inline batch_t<Isa, C> load_whole(const S* p) {
 }
 
 template <class Isa, class C, class S>
-inline batch_t<Isa, C> load_first(const S* p, std::int64_t n) {
+ROPEKIT_INLINE batch_t<Isa, C> load_first(const S* p, std::int64_t n) {
   if constexpr (std::is_same<S, C>::value) {
     return load_partial<Isa>(p, n, Isa{});
   } else if constexpr (std::is_same<C, float>::value && is_half<S>) {
@@ -92,7 +92,7 @@ inline batch_t<Isa, C> load_first(const S* p, std::int64_t n) {
 }
 
 template <class Isa, class C, class D>
-inline void store_whole(D* p, const batch_t<Isa, C>& v) {
+ROPEKIT_INLINE void store_whole(D* p, const batch_t<Isa, C>& v) {
   if constexpr (std::is_same<D, C>::value) {
     v.store_unaligned(p);
   } else if constexpr (std::is_same<C, float>::value && is_half<D>) {
@@ -103,7 +103,7 @@ inline void store_whole(D* p, const batch_t<Isa, C>& v) {
 }
 
 template <class Isa, class C, class D>
-inline void store_first(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
+ROPEKIT_INLINE void store_first(D* p, const batch_t<Isa, C>& v, std::int64_t n) {
   if constexpr (std::is_same<D, C>::value) {
     store_partial<Isa>(p, v, n, Isa{});
   } else if constexpr (std::is_same<C, float>::value && is_half<D>) {
@@ -586,15 +586,21 @@ inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, const Desti
 }
 
 /// Batches of coefficients held in registers while they are applied to every
-/// head of a token: 4 with 32 vector registers (AVX-512, AArch64), 2 with 16.
+/// head of a token: 8 with 32 vector registers (AVX-512, AArch64: a 128-dim
+/// head of 16-bit elements, or 256 dims in neox pairs, in one block), 4 with
+/// 16; 1 for 8-bit float destinations, whose stores need registers of their
+/// own.
 template <class Isa, class D = float>
 constexpr std::int64_t kHeldBatches =
     is_fp8<D>                                                                            ? 1
-    : std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 4
-                                                                                         : 2;
+    : std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 8
+                                                                                         : 4;
 
-/// A run of vectors sharing coefficient rows: `count` vectors at x + j *
-/// x_step (y + j * y_step), the rotated slice of each starting at the pointer.
+/// A run of vectors: `count` vectors at x + j * x_step (y + j * y_step), the
+/// rotated slice of each starting at the pointer. All share one coefficient
+/// row, or (row_step > 0: a head of a head-major view, one vector per token)
+/// vector j reads the rows row_step elements after vector j - 1's, and
+/// vectors up to `ahead` (>= count) exist to be prefetched.
 template <class S, class D>
 struct VectorRun {
   const S* x;
@@ -602,6 +608,8 @@ struct VectorRun {
   std::int64_t x_step, y_step, count;
   double scale;      ///< multiplies the rotated vectors (query scale, 1 / cache scale; 1 otherwise)
   Destination dest;  ///< the cache scale of an 8-bit float destination, streaming stores
+  std::int64_t row_step = 0;
+  std::int64_t ahead = 0;
 };
 
 /// Calls f(std::integral_constant<std::int64_t, k>) for k = 0 .. K-1, unrolled
@@ -615,37 +623,79 @@ ROPEKIT_INLINE void unrolled(F&& f) {
   unrolled_impl(f, std::make_integer_sequence<std::int64_t, K>{});
 }
 
+/// Calls f(std::integral_constant<std::int64_t, m>) for a runtime m in [1, M].
+template <std::int64_t M, class F>
+ROPEKIT_INLINE void with_count(std::int64_t m, F&& f) {
+  if constexpr (M > 1) {
+    if (m < M) return with_count<M - 1>(m, f);
+  }
+  f(std::integral_constant<std::int64_t, M>{});
+}
+
+/// How many vectors ahead a run with its own rows per vector (one head of a
+/// head-major view) is prefetched: each head is a stream of its own, more
+/// than hardware prefetchers follow.
+constexpr std::int64_t kVectorsAhead = 4;
+
 /// The loop both pairings share: coefficient lanes [0, extent) of rows c, s
-/// (times `scale`) against the vectors of a run (x0 + j * x_step into y0 + j
-/// * y_step, j < count), op(x, y, cc, ss, lanes_used) per batch of lanes.
-/// Each block of kHeldBatches coefficient batches is loaded once and applied
-/// to all the vectors, so for short calls (decode) the loop issues the loads
-/// and stores of the vectors only. No pointer is formed past the last vector.
+/// (times `scale`) against the vectors of a run (see VectorRun; `bytes` of
+/// each vector are read), op(x, y, cc, ss, lanes_used) per batch of lanes.
+/// Blocks of up to kHeldBatches coefficient batches are loaded once and
+/// applied to all the vectors sharing them; the last block may hold fewer
+/// batches, its last one partial. So each vector is read in as few passes as
+/// there are blocks (one for the common head sizes: prefetchers see whole
+/// vectors), and for short calls (decode) the loop issues the loads and
+/// stores of the vectors only. No pointer is formed past the last vector,
+/// and coefficient rows are read only up to their padding.
 template <class Isa, class C, class S, class D, class Op>
-ROPEKIT_INLINE void sweep_run(const S* x0, D* y0, std::int64_t x_step, std::int64_t y_step, std::int64_t count,
-                              std::int64_t extent, const C* c, const C* s, double scale, const Op& op) {
+ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, std::int64_t extent, std::int64_t bytes,
+                              const C* c, const C* s, const Op& op) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   constexpr std::int64_t K = kHeldBatches<Isa, D>;
-  const bool scaled = scale != 1.0;
-  const B factor = B(C(scale));
+  const S* x0 = run.x + start;
+  D* y0 = run.y + start;
+  const bool scaled = run.scale != 1.0;
+  const B factor = B(C(run.scale));
   auto coefficient = [&](const C* p)
                          ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
-  std::int64_t i = 0;
-  for (; i + K * N <= extent; i += K * N) {
-    B cc[K], ss[K];
-    unrolled<K>([&](auto k)
-                    ROPEKIT_INLINE_LAMBDA { cc[k] = coefficient(c + i + k * N), ss[k] = coefficient(s + i + k * N); });
-    for (std::int64_t j = 0; j < count; ++j) {
-      const S* x = x0 + i + j * x_step;
-      D* y = y0 + i + j * y_step;
-      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA { op(x + k * N, y + k * N, cc[k], ss[k], N); });
+  // A block of M batches from lane i, its last one with `last` lanes (a
+  // constant for whole batches, so their loop has no partial path), for
+  // vectors [j0, j1) sharing the rows at c, s.
+  auto block = [&](auto batches, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr)
+                   ROPEKIT_INLINE_LAMBDA {
+                     constexpr std::int64_t M = decltype(batches)::value;
+                     B cc[M], ss[M];
+                     unrolled<M>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                       cc[k] = coefficient(cr + i + k * N), ss[k] = coefficient(sr + i + k * N);
+                     });
+                     for (std::int64_t j = j0; j < j1; ++j) {
+                       const S* x = x0 + i + j * run.x_step;
+                       D* y = y0 + i + j * run.y_step;
+                       unrolled<M>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                         op(x + k * N, y + k * N, cc[k], ss[k], k + 1 < M ? N : std::int64_t(last));
+                       });
+                     }
+                   };
+  auto blocks = [&](std::int64_t j0, std::int64_t j1, const C* cr, const C* sr) ROPEKIT_INLINE_LAMBDA {
+    const std::integral_constant<std::int64_t, N> whole;
+    std::int64_t i = 0;
+    for (; i + K * N <= extent; i += K * N) block(std::integral_constant<std::int64_t, K>{}, i, whole, j0, j1, cr, sr);
+    if (i < extent) {
+      const std::int64_t m = (extent - i + N - 1) / N, last = extent - i - (m - 1) * N;
+      with_count<K>(m, [&](auto batches) ROPEKIT_INLINE_LAMBDA {
+        if (last == N) return block(batches, i, whole, j0, j1, cr, sr);
+        block(batches, i, last, j0, j1, cr, sr);
+      });
     }
-  }
-  for (; i < extent; i += N) {
-    const std::int64_t used = extent - i < N ? extent - i : N;
-    const B cc = coefficient(c + i), ss = coefficient(s + i);
-    for (std::int64_t j = 0; j < count; ++j) op(x0 + i + j * x_step, y0 + i + j * y_step, cc, ss, used);
+  };
+  if (run.row_step == 0) return blocks(0, run.count, c, s);
+  for (std::int64_t j = 0; j < run.count; ++j) {
+    if (j + kVectorsAhead < run.ahead) {
+      const char* line = reinterpret_cast<const char*>(x0 + (j + kVectorsAhead) * run.x_step);
+      for (std::int64_t b = 0; b < bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
+    }
+    blocks(j, j + 1, c + j * run.row_step, s + j * run.row_step);
   }
 }
 
@@ -664,7 +714,7 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
     put<Isa, C>(y, fmsub<Isa, C>(a, cc, b * ss), lanes_used, dest);
     put<Isa, C>(y + half, fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
   };
-  sweep_run<Isa, C>(run.x + p0, run.y + p0, run.x_step, run.y_step, run.count, n, c, s, run.scale, pair);
+  sweep_run<Isa, C>(run, p0, n, (half + n) * std::int64_t(sizeof(S)), c, s, pair);
 }
 
 /// Interleaved pairs [p0, p0 + n) of every vector of a run, with per-channel
@@ -679,8 +729,7 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
     const B v = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), lanes_used, dest);
   };
-  sweep_run<Isa, C>(run.x + 2 * p0, run.y + 2 * p0, run.x_step, run.y_step, run.count, 2 * n, c, s, run.scale,
-                    channels);
+  sweep_run<Isa, C>(run, 2 * p0, 2 * n, 2 * n * std::int64_t(sizeof(S)), c, s, channels);
 }
 
 /// Rotates pairs [p0, p0 + n) of every vector of a run with coefficient rows c, s.
@@ -1011,23 +1060,29 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
         fill_rows<Isa, C>(a, inv, inv_old, with_axes ? &lane_axes : nullptr, t0, uniform ? 1 : nt, p0, n, expand,
                           cos_rows, sin_rows, row_len);
       rows_ready = uniform && pairs <= kChunkPairs;
-      // Head-major views: one head's tokens after another.
+      // Head-major views: one head's tokens after another, each head one
+      // run with a row per token (or, with a per-token query scale, a run
+      // per token).
       auto head_outer = [&](const auto& v) {
         if (!v.active() || !v.rotate || !v.head_outer || v.normalize) return;
-        for (std::int64_t h = 0; h < v.src->heads; ++h)
+        using VS = std::remove_const_t<std::remove_pointer_t<decltype(v.src->data)>>;
+        using VD = std::remove_pointer_t<decltype(v.dst->data)>;
+        const bool per_token = v.query && qs.enabled;
+        for (std::int64_t h = 0; h < v.src->heads; ++h) {
+          const VS* x = v.src->data + t0 * v.src->token_stride + h * v.src->head_stride + off;
+          VD* y = v.dst->data + t0 * v.dst->token_stride + h * v.dst->head_stride + off;
+          if (!per_token) {
+            const VectorRun<VS, VD> run{x,      y,        v.src->token_stride, v.dst->token_stride, nt, 1.0,
+                                        v.dest, row_step, tokens - t0};
+            rotate_run<Isa, C>(pairing, run, pairs, p0, n, cos_rows, sin_rows);
+            continue;
+          }
           for (std::int64_t t = 0; t < nt; ++t) {
-            const std::int64_t tt = t0 + t;
-            using VS = std::remove_const_t<std::remove_pointer_t<decltype(v.src->data)>>;
-            using VD = std::remove_pointer_t<decltype(v.dst->data)>;
-            VectorRun<VS, VD> run{v.src->data + tt * v.src->token_stride + h * v.src->head_stride + off,
-                                  v.dst->data + tt * v.dst->token_stride + h * v.dst->head_stride + off,
-                                  0,
-                                  0,
-                                  1,
-                                  v.query ? factor[t] : 1.0,
-                                  v.dest};
+            const VectorRun<VS, VD> run{
+                x + t * v.src->token_stride, y + t * v.dst->token_stride, 0, 0, 1, factor[t], v.dest};
             rotate_run<Isa, C>(pairing, run, pairs, p0, n, cos_rows + t * row_step, sin_rows + t * row_step);
           }
+        }
       };
       (head_outer(views), ...);
       for (std::int64_t t = 0; t < nt; ++t) {
