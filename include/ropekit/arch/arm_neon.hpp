@@ -48,6 +48,13 @@ ROPEKIT_INLINE void narrow(bf16* p, const neon_float& v, const isa::neon&) {
   vst1_u16(reinterpret_cast<std::uint16_t*>(p), bf16_bits_neon(v));
 }
 
+template <class Isa>
+ROPEKIT_INLINE void spread_pairs(const neon_float& v, neon_float& lo, neon_float& hi, const isa::neon&) {
+  const float32x4_t r = v;
+  lo = vzip1q_f32(r, r);
+  hi = vzip2q_f32(r, r);
+}
+
 template <class Isa, class C>
 ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, neon_float> swap_pairs(const neon_float& v,
                                                                                       const isa::neon&) {

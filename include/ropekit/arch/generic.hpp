@@ -25,6 +25,8 @@
 //                                                 nothing past p + n read or written)
 //  load_partial / store_partial<Isa>(T*, .., n)   the same for float and double
 //  swap_pairs<Isa, C>(batch, tag)                 (v0, v1, v2, v3, ...) -> (v1, v0, v3, v2, ...)
+//  spread_pairs<Isa>(batch<float>, lo, hi, tag)   each lane twice: lo = (v0, v0, v1, v1, ...) from
+//                                                 the first half of the lanes, hi from the second
 //  store_as_float<Isa>(float*, batch<double>)     size doubles rounded to float and stored
 //  opaque<Isa>(batch<double>, tag)                the value, which the compiler must compute as
 //                                                 written before it (no reassociation across it,
@@ -153,6 +155,17 @@ ROPEKIT_INLINE batch_t<Isa, C> swap_pairs(const batch_t<Isa, C>& v, const isa::g
     buffer[i + 1] = t;
   }
   return batch_t<Isa, C>::load_aligned(buffer);
+}
+
+template <class Isa>
+ROPEKIT_INLINE void spread_pairs(const batch_t<Isa, float>& v, batch_t<Isa, float>& lo, batch_t<Isa, float>& hi,
+                                 const isa::generic&) {
+  constexpr std::size_t n = batch_t<Isa, float>::size;
+  alignas(64) float in[n], out[2 * n];
+  v.store_aligned(in);
+  for (std::size_t i = 0; i < n; ++i) out[2 * i] = out[2 * i + 1] = in[i];
+  lo = batch_t<Isa, float>::load_aligned(out);
+  hi = batch_t<Isa, float>::load_aligned(out + n);
 }
 
 template <class Isa>

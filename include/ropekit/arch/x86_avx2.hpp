@@ -76,6 +76,12 @@ ROPEKIT_INLINE void store_partial(double* p, const avx2_double& v, std::int64_t 
   _mm256_maskstore_pd(p, first_lanes64_avx2(n), v);
 }
 
+template <class Isa>
+ROPEKIT_INLINE void spread_pairs(const avx2_float& v, avx2_float& lo, avx2_float& hi, const isa::avx2&) {
+  lo = _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+  hi = _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
+}
+
 template <class Isa, class C>
 ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, avx2_float> swap_pairs(const avx2_float& v,
                                                                                       const isa::avx2&) {

@@ -90,6 +90,12 @@ ROPEKIT_INLINE void store_partial(double* p, const avx512_double& v, std::int64_
   _mm512_mask_storeu_pd(p, first_lanes8(n), v);
 }
 
+template <class Isa>
+ROPEKIT_INLINE void spread_pairs(const avx512_float& v, avx512_float& lo, avx512_float& hi, const isa::avx512&) {
+  lo = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), v);
+  hi = _mm512_permutexvar_ps(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), v);
+}
+
 template <class Isa, class C>
 ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, avx512_float> swap_pairs(const avx512_float& v,
                                                                                         const isa::avx512&) {

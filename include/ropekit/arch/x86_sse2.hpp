@@ -42,6 +42,14 @@ ROPEKIT_INLINE void narrow(bf16* p, const xsimd::batch<float, xsimd::sse2>& v, c
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), bf16_bits_sse2(v));
 }
 
+template <class Isa>
+ROPEKIT_INLINE void spread_pairs(const xsimd::batch<float, xsimd::sse2>& v, xsimd::batch<float, xsimd::sse2>& lo,
+                                 xsimd::batch<float, xsimd::sse2>& hi, const isa::sse2&) {
+  const __m128 r = v;
+  lo = _mm_unpacklo_ps(r, r);
+  hi = _mm_unpackhi_ps(r, r);
+}
+
 template <class Isa, class C>
 ROPEKIT_INLINE std::enable_if_t<std::is_same<C, float>::value, xsimd::batch<float, xsimd::sse2>> swap_pairs(
     const xsimd::batch<float, xsimd::sse2>& v, const isa::sse2&) {

@@ -279,12 +279,31 @@ inline void widen_to_double(double* out, const float* p, std::int64_t n) {
   for (; i < padded_to_lanes(n); ++i) out[i] = 0.0;
 }
 
-/// Writes n coefficients c, s into a row, expanded per channel when needed.
-template <class C>
+/// Writes n coefficients c, s into a row, expanded per channel when needed
+/// (whole batches of float with spread_pairs; c and s are padded to whole
+/// batches, the row to kMaxLanes).
+template <class Isa, class C>
 inline void put_row(const C* c, const C* s, std::int64_t n, bool expand, C* c_row, C* s_row, std::int64_t row_len) {
   std::int64_t used = n;
   if (expand) {
-    for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t i = 0;
+    if constexpr (std::is_same<C, float>::value) {
+      using B = batch_t<Isa, float>;
+      constexpr std::int64_t N = lanes<Isa, float>;
+      alignas(64) float signs[N];
+      for (std::int64_t j = 0; j < N; ++j) signs[j] = j % 2 == 0 ? -1.0f : 1.0f;
+      const B sign = B::load_aligned(signs);
+      for (; i + N <= n; i += N) {
+        B lo, hi;
+        spread_pairs<Isa>(B::load_aligned(c + i), lo, hi, Isa{});
+        lo.store_aligned(c_row + 2 * i);
+        hi.store_aligned(c_row + 2 * i + N);
+        spread_pairs<Isa>(B::load_aligned(s + i), lo, hi, Isa{});
+        (lo * sign).store_aligned(s_row + 2 * i);
+        (hi * sign).store_aligned(s_row + 2 * i + N);
+      }
+    }
+    for (; i < n; ++i) {
       c_row[2 * i] = c[i];
       c_row[2 * i + 1] = c[i];
       s_row[2 * i] = -s[i];
@@ -556,7 +575,7 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const double* 
     } else {
       fill_token_table<Isa, C>(s, a.inverse, position, p0, n, c_out, s_out);
     }
-    put_row(c_out, s_out, n, expand, c_row, s_row, row_len);
+    put_row<Isa>(c_out, s_out, n, expand, c_row, s_row, row_len);
   }
 }
 
@@ -587,13 +606,14 @@ inline void copy_channels(const S* x, D* y, std::int64_t m, C scale, const Desti
 
 /// Batches of coefficients held in registers while they are applied to every
 /// head of a token: 8 with 32 vector registers (AVX-512, AArch64: a 128-dim
-/// head of 16-bit elements, or 256 dims in neox pairs, in one block), 4 with
-/// 16; 1 for 8-bit float destinations, whose stores need registers of their
-/// own.
+/// head of 16-bit elements, or 256 dims in neox pairs, in one block); with
+/// 16, 4 for float and double destinations and 2 for 16-bit ones, whose
+/// conversions need registers of their own; 1 for 8-bit float destinations.
 template <class Isa, class D = float>
 constexpr std::int64_t kHeldBatches =
     is_fp8<D>                                                                            ? 1
     : std::is_base_of<isa::avx512, Isa>::value || std::is_base_of<isa::neon, Isa>::value ? 8
+    : is_half<D>                                                                         ? 2
                                                                                          : 4;
 
 /// A run of vectors: `count` vectors at x + j * x_step (y + j * y_step), the
@@ -653,8 +673,10 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   constexpr std::int64_t K = kHeldBatches<Isa, D>;
+  // Locals: stores through y may alias `run` as far as the compiler knows.
   const S* x0 = run.x + start;
   D* y0 = run.y + start;
+  const std::int64_t x_step = run.x_step, y_step = run.y_step, count = run.count, row_step = run.row_step;
   const bool scaled = run.scale != 1.0;
   const B factor = B(C(run.scale));
   auto coefficient = [&](const C* p)
@@ -670,8 +692,8 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
                        cc[k] = coefficient(cr + i + k * N), ss[k] = coefficient(sr + i + k * N);
                      });
                      for (std::int64_t j = j0; j < j1; ++j) {
-                       const S* x = x0 + i + j * run.x_step;
-                       D* y = y0 + i + j * run.y_step;
+                       const S* x = x0 + i + j * x_step;
+                       D* y = y0 + i + j * y_step;
                        unrolled<M>([&](auto k) ROPEKIT_INLINE_LAMBDA {
                          op(x + k * N, y + k * N, cc[k], ss[k], k + 1 < M ? N : std::int64_t(last));
                        });
@@ -689,13 +711,14 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
       });
     }
   };
-  if (run.row_step == 0) return blocks(0, run.count, c, s);
-  for (std::int64_t j = 0; j < run.count; ++j) {
-    if (j + kVectorsAhead < run.ahead) {
-      const char* line = reinterpret_cast<const char*>(x0 + (j + kVectorsAhead) * run.x_step);
+  if (row_step == 0) return blocks(0, count, c, s);
+  const std::int64_t ahead = run.ahead;
+  for (std::int64_t j = 0; j < count; ++j) {
+    if (j + kVectorsAhead < ahead) {
+      const char* line = reinterpret_cast<const char*>(x0 + (j + kVectorsAhead) * x_step);
       for (std::int64_t b = 0; b < bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
     }
-    blocks(j, j + 1, c + j * run.row_step, s + j * run.row_step);
+    blocks(j, j + 1, c + j * row_step, s + j * row_step);
   }
 }
 
