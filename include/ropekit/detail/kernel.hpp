@@ -643,15 +643,6 @@ ROPEKIT_INLINE void unrolled(F&& f) {
   unrolled_impl(f, std::make_integer_sequence<std::int64_t, K>{});
 }
 
-/// Calls f(std::integral_constant<std::int64_t, m>) for a runtime m in [1, M].
-template <std::int64_t M, class F>
-ROPEKIT_INLINE void with_count(std::int64_t m, F&& f) {
-  if constexpr (M > 1) {
-    if (m < M) return with_count<M - 1>(m, f);
-  }
-  f(std::integral_constant<std::int64_t, M>{});
-}
-
 /// How many vectors ahead a run with its own rows per vector (one head of a
 /// head-major view) is prefetched: each head is a stream of its own, more
 /// than hardware prefetchers follow.
@@ -681,21 +672,21 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
   const B factor = B(C(run.scale));
   auto coefficient = [&](const C* p)
                          ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
-  // A block of M batches from lane i, its last one with `last` lanes (a
-  // constant for whole batches, so their loop has no partial path), for
-  // vectors [j0, j1) sharing the rows at c, s.
-  auto block = [&](auto batches, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr)
+  // A block of `m` batches (at most K) from lane i, its last one with `last`
+  // lanes: constants for whole blocks, so their loop has no guards and no
+  // partial path; for vectors [j0, j1) sharing the rows at cr, sr.
+  auto block = [&](auto m, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr)
                    ROPEKIT_INLINE_LAMBDA {
-                     constexpr std::int64_t M = decltype(batches)::value;
-                     B cc[M], ss[M];
-                     unrolled<M>([&](auto k) ROPEKIT_INLINE_LAMBDA {
-                       cc[k] = coefficient(cr + i + k * N), ss[k] = coefficient(sr + i + k * N);
+                     B cc[K], ss[K];
+                     unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                       if (k < m) cc[k] = coefficient(cr + i + k * N), ss[k] = coefficient(sr + i + k * N);
                      });
                      for (std::int64_t j = j0; j < j1; ++j) {
                        const S* x = x0 + i + j * x_step;
                        D* y = y0 + i + j * y_step;
-                       unrolled<M>([&](auto k) ROPEKIT_INLINE_LAMBDA {
-                         op(x + k * N, y + k * N, cc[k], ss[k], k + 1 < M ? N : std::int64_t(last));
+                       unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                         if (k + 1 < m) op(x + k * N, y + k * N, cc[k], ss[k], N);
+                         if (k + 1 == m) op(x + k * N, y + k * N, cc[k], ss[k], std::int64_t(last));
                        });
                      }
                    };
@@ -704,21 +695,22 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
     std::int64_t i = 0;
     for (; i + K * N <= extent; i += K * N) block(std::integral_constant<std::int64_t, K>{}, i, whole, j0, j1, cr, sr);
     if (i < extent) {
+      // Half a block of whole batches (a 128-dim head in neox pairs with 32
+      // registers) without guards; any other rest guarded.
       const std::int64_t m = (extent - i + N - 1) / N, last = extent - i - (m - 1) * N;
-      with_count<K>(m, [&](auto batches) ROPEKIT_INLINE_LAMBDA {
-        if (last == N) return block(batches, i, whole, j0, j1, cr, sr);
-        block(batches, i, last, j0, j1, cr, sr);
-      });
+      if (K % 2 == 0 && 2 * m == K && last == N)
+        return block(std::integral_constant<std::int64_t, K / 2>{}, i, whole, j0, j1, cr, sr);
+      block(m, i, last, j0, j1, cr, sr);
     }
   };
-  if (row_step == 0) return blocks(0, count, c, s);
-  const std::int64_t ahead = run.ahead;
-  for (std::int64_t j = 0; j < count; ++j) {
-    if (j + kVectorsAhead < ahead) {
-      const char* line = reinterpret_cast<const char*>(x0 + (j + kVectorsAhead) * x_step);
+  // Shared rows: one group of all the vectors; else a group per vector.
+  const std::int64_t groups = row_step == 0 ? 1 : count, ahead = run.ahead;
+  for (std::int64_t g = 0; g < groups; ++g) {
+    if (row_step != 0 && g + kVectorsAhead < ahead) {
+      const char* line = reinterpret_cast<const char*>(x0 + (g + kVectorsAhead) * x_step);
       for (std::int64_t b = 0; b < bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
     }
-    blocks(j, j + 1, c + j * row_step, s + j * row_step);
+    blocks(g, row_step == 0 ? count : g + 1, c + g * row_step, s + g * row_step);
   }
 }
 
