@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it (about 20 minutes on 2 cores):
+# The whole test suite, as CI runs it (about 30 minutes on 2 cores):
 #   1. format check (clang-format 14)
 #   2. g++ Release build for this machine, warnings as errors, and every test
 #      (kernels on each compiled instruction set against the scalar reference,
