@@ -409,4 +409,69 @@ TYPED_TEST(ApplyTest, MatchesReferenceEverywhere) {
   }
 }
 
+/// Results in the subnormal range of a 16-bit destination are rounded like
+/// any other value, not flushed to zero (AVX512_BF16's conversion flushes
+/// them: the kernel must take its exact path). Inputs are normal(0, 1)
+/// values scaled into that range; tolerance: one ulp of the destination at
+/// the expected value (its rounding, with the neighbour's spacing), plus the
+/// float computation (2^-24 relative on the coefficients and each product,
+/// 2^-149 absolute per subnormal float result). A flushed lane is off by its
+/// whole value, about 8 ulps of the destination here.
+TYPED_TEST(ApplyTest, SubnormalResultsAreRounded) {
+  using S = typename TypeParam::Src;
+  using D = typename TypeParam::Dst;
+  using P = typename TypeParam::P;
+  std::string why;
+  if (!path_available<P>(why)) GTEST_SKIP() << why;
+  if constexpr (!std::is_same<D, f16>::value && !std::is_same<D, bf16>::value) {
+    GTEST_SKIP() << "the destination is not a 16-bit float";
+  } else if constexpr (std::is_same<P, Auto>::value || isa::compiled<P>) {
+    // Destination subnormals: below 2^-14 for f16, 2^-126 for bf16.
+    const double scale = std::is_same<D, f16>::value ? 0x1p-18 : 0x1p-130;
+    ropekit::RopeSpec spec;
+    for (const auto& shape : std::vector<std::pair<std::int64_t, std::int64_t>>{{128, 128}, {96, 96}, {80, 64}})
+      for (const Pairing pairing : {Pairing::neox, Pairing::interleaved}) {
+        spec.rotary_dim = shape.second;
+        const auto freq = ropekit::frequencies(spec);
+        const std::int64_t tokens = 3, heads = 5, head_dim = shape.first;
+        const std::size_t n = std::size_t(tokens * heads * head_dim);
+        std::vector<S> src(n);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        for (auto& x : src) x = rk_test::from_double_value<S>(normal(rk_test::rng()) * scale);
+        const std::vector<std::int64_t> positions = {0, 7, 1234};
+        std::vector<D> dst(n, rk_test::poison<D>());
+        const auto in = HeadsView<const S>::token_major(src.data(), tokens, heads, head_dim);
+        const auto out = HeadsView<D>::token_major(dst.data(), tokens, heads, head_dim);
+        if constexpr (std::is_same<S, D>::value) {
+          std::copy(src.begin(), src.end(), dst.begin());
+          ropekit::apply<P>(pairing, freq, out, ropekit::Positions(positions));
+        } else {
+          ropekit::apply_into<P>(pairing, freq, in, out, ropekit::Positions(positions));
+        }
+        std::vector<double> ref(n);
+        const auto ref_view = HeadsView<double>::token_major(ref.data(), tokens, heads, head_dim);
+        ropekit::reference::apply_into(pairing, freq, in, ref_view, positions.data(), ropekit::Direction::forward,
+                                       ropekit::AngleMode::accurate);
+        int failures = 0, subnormal = 0;
+        for (std::size_t e = 0; e < n && failures < 5; ++e) {
+          const double want = ref[e], got = ropekit::to_double(dst[e]);
+          // |x1| + |x2| of the pair (attention factor 1): bounds every product.
+          const std::int64_t d = std::int64_t(e) % head_dim, pairs = shape.second / 2;
+          const std::int64_t partner = pairing == Pairing::interleaved ? d ^ 1 : d < pairs ? d + pairs : d - pairs;
+          const double mag = d < shape.second ? std::abs(ropekit::to_double(src[e])) +
+                                                    std::abs(ropekit::to_double(src[e - std::size_t(d - partner)]))
+                                              : 0.0;
+          const double tol = rk_test::ulp_of<D>(std::abs(want)) + 4 * 0x1p-24 * mag + 4 * 0x1p-149;
+          subnormal += std::abs(want) < (std::is_same<D, f16>::value ? 0x1p-14 : 0x1p-126) && want != 0;
+          if (!(std::abs(got - want) <= tol)) {
+            ADD_FAILURE() << "head_dim " << head_dim << " rotary_dim " << shape.second << " pairing " << int(pairing)
+                          << " element " << e << ": got " << got << " expected " << want << " tolerance " << tol;
+            ++failures;
+          }
+        }
+        EXPECT_GT(subnormal, int(n / 2)) << "most results must lie in the subnormal range";
+      }
+  }
+}
+
 }  // namespace

@@ -80,6 +80,10 @@ template <class Isa>
 ROPEKIT_INLINE void store_as_float(float* p, const neon_double& v, const isa::neon&) {
   vst1_f32(p, vcvt_f32_f64(v));
 }
+template <class Isa>
+ROPEKIT_INLINE neon_double load_as_double(const float* p, const isa::neon&) {
+  return vcvt_f64_f32(vld1_f32(p));
+}
 
 template <class Isa>
 ROPEKIT_INLINE neon_double opaque(const neon_double& v, const isa::neon&) {

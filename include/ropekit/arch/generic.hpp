@@ -21,6 +21,8 @@
 //
 //  widen<Isa>(const f16*/bf16* p, tag)             full batch of float from 16-bit storage
 //  narrow<Isa>(f16*/bf16* p, batch<float>, tag)   full batch stored, rounded to nearest even
+//  narrow_two<Isa>(H* p, H* q, a, b, tag)         narrow(p, a) and narrow(q, b), where converting two
+//                                                 batches at once is cheaper
 //  widen_partial / narrow_partial (.., n, tag)    the first n < size lanes (others zero on load;
 //                                                 nothing past p + n read or written)
 //  load_partial / store_partial<Isa>(T*, .., n)   the same for float and double
@@ -28,6 +30,7 @@
 //  spread_pairs<Isa>(batch<float>, lo, hi, tag)   each lane twice: lo = (v0, v0, v1, v1, ...) from
 //                                                 the first half of the lanes, hi from the second
 //  store_as_float<Isa>(float*, batch<double>)     size doubles rounded to float and stored
+//  load_as_double<Isa>(const float*, tag)          size floats widened to a batch of double (exact)
 //  opaque<Isa>(batch<double>, tag)                the value, which the compiler must compute as
 //                                                 written before it (no reassociation across it,
 //                                                 even under -ffast-math)
@@ -110,6 +113,12 @@ template <class Isa>
 ROPEKIT_INLINE void narrow(bf16* p, const batch_t<Isa, float>& v, const isa::generic&) {
   store_lanes<Isa, float>(p, v, lanes<Isa, float>);
 }
+template <class Isa, class H>
+ROPEKIT_INLINE void narrow_two(H* p, H* q, const batch_t<Isa, float>& a, const batch_t<Isa, float>& b,
+                               const isa::generic&) {
+  narrow<Isa>(p, a, Isa{});
+  narrow<Isa>(q, b, Isa{});
+}
 
 template <class Isa>
 ROPEKIT_INLINE batch_t<Isa, float> widen_partial(const f16* p, std::int64_t n, const isa::generic&) {
@@ -173,6 +182,13 @@ ROPEKIT_INLINE void store_as_float(float* p, const batch_t<Isa, double>& v, cons
   alignas(64) double buffer[batch_t<Isa, double>::size];
   v.store_aligned(buffer);
   for (std::size_t i = 0; i < batch_t<Isa, double>::size; ++i) p[i] = float(buffer[i]);
+}
+
+template <class Isa>
+ROPEKIT_INLINE batch_t<Isa, double> load_as_double(const float* p, const isa::generic&) {
+  alignas(64) double buffer[batch_t<Isa, double>::size];
+  for (std::size_t i = 0; i < batch_t<Isa, double>::size; ++i) buffer[i] = double(p[i]);
+  return batch_t<Isa, double>::load_aligned(buffer);
 }
 
 template <class Isa>

@@ -146,6 +146,10 @@ template <class Isa>
 ROPEKIT_INLINE void store_as_float(float* p, const avx2_double& v, const isa::avx2&) {
   _mm_storeu_ps(p, _mm256_cvtpd_ps(v));
 }
+template <class Isa>
+ROPEKIT_INLINE avx2_double load_as_double(const float* p, const isa::avx2&) {
+  return _mm256_cvtps_pd(_mm_loadu_ps(p));
+}
 
 template <class Isa>
 ROPEKIT_INLINE avx2_double opaque(const avx2_double& v, const isa::avx2&) {

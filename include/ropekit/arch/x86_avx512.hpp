@@ -178,6 +178,10 @@ template <class Isa>
 ROPEKIT_INLINE void store_as_float(float* p, const avx512_double& v, const isa::avx512&) {
   _mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
 }
+template <class Isa>
+ROPEKIT_INLINE avx512_double load_as_double(const float* p, const isa::avx512&) {
+  return _mm512_cvtps_pd(_mm256_loadu_ps(p));
+}
 
 template <class Isa>
 ROPEKIT_INLINE avx512_double opaque(const avx512_double& v, const isa::avx512&) {
@@ -208,7 +212,7 @@ ROPEKIT_INLINE void apply_quadrant(const avx512_double& t, const avx512_double& 
 /// unless a lane is subnormal, which that instruction flushes to zero: then
 /// the exact integer rounding.
 ROPEKIT_INLINE __m256i bf16_bits_avx512_bf16(__m512 x) {
-  if (_mm512_fpclass_ps_mask(x, 0x20) == 0) {
+  if (ROPEKIT_LIKELY(_mm512_fpclass_ps_mask(x, 0x20) == 0)) {
     const __m256bh h = _mm512_cvtneps_pbh(x);
     __m256i out;
     std::memcpy(&out, &h, sizeof out);
@@ -219,6 +223,22 @@ ROPEKIT_INLINE __m256i bf16_bits_avx512_bf16(__m512 x) {
 template <class Isa>
 ROPEKIT_INLINE void narrow(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512_bf16(v));
+}
+/// Two batches converted by one VCVTNE2PS2BF16 when neither has a subnormal
+/// lane (one test for both).
+template <class Isa>
+ROPEKIT_INLINE void narrow_two(bf16* p, bf16* q, const avx512_float& a, const avx512_float& b,
+                               const isa::avx512_bf16&) {
+  if (ROPEKIT_LIKELY(_kortestz_mask16_u8(_mm512_fpclass_ps_mask(a, 0x20), _mm512_fpclass_ps_mask(b, 0x20)))) {
+    const __m512bh h = _mm512_cvtne2ps_pbh(b, a);  // a's lanes low, b's high
+    __m512i bits;
+    std::memcpy(&bits, &h, sizeof bits);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_castsi512_si256(bits));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm512_extracti64x4_epi64(bits, 1));
+    return;
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512(a));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), bf16_bits_avx512(b));
 }
 template <class Isa>
 ROPEKIT_INLINE void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {

@@ -101,6 +101,10 @@ template <class Isa>
 ROPEKIT_INLINE void store_as_float(float* p, const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {
   _mm_storel_pi(reinterpret_cast<__m64*>(p), _mm_cvtpd_ps(v));
 }
+template <class Isa>
+ROPEKIT_INLINE xsimd::batch<double, xsimd::sse2> load_as_double(const float* p, const isa::sse2&) {
+  return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
 
 template <class Isa>
 ROPEKIT_INLINE xsimd::batch<double, xsimd::sse2> opaque(const xsimd::batch<double, xsimd::sse2>& v, const isa::sse2&) {

@@ -253,6 +253,18 @@ ROPEKIT_INLINE void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, const De
   }
 }
 
+/// put(p, a, n, dest) and put(q, b, n, dest): whole batches of 16-bit
+/// destinations through narrow_two.
+template <class Isa, class C, class D>
+ROPEKIT_INLINE void put_two(D* p, D* q, const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, std::int64_t n,
+                            const Destination& dest) {
+  if constexpr (std::is_same<C, float>::value && is_half<D>) {
+    if (n == lanes<Isa, C> && !dest.stream) return narrow_two<Isa>(p, q, a, b, Isa{});
+  }
+  put<Isa, C>(p, a, n, dest);
+  put<Isa, C>(q, b, n, dest);
+}
+
 // ---------------------------------------------------------------------------
 // Angle sources: coefficient rows for a block of tokens.
 // Row t of `cos_rows` / `sin_rows` (row_len elements apart) receives, for
@@ -263,18 +275,12 @@ ROPEKIT_INLINE void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, const De
 // ---------------------------------------------------------------------------
 
 /// out[0, n) = the n floats at p widened to double, then zeros up to a whole
-/// number of kMaxLanes (whole batches of float lanes of p are read only
-/// where they lie inside [p, p + n)).
+/// number of kMaxLanes (nothing past p + n is read).
 template <class Isa>
 inline void widen_to_double(double* out, const float* p, std::int64_t n) {
-  using BF = batch_t<Isa, float>;
-  constexpr std::int64_t N = lanes<Isa, float>;
-  alignas(64) float f[kMaxLanes];
+  constexpr std::int64_t W = lanes<Isa, double>;
   std::int64_t i = 0;
-  for (; i + N <= n; i += N) {
-    BF::load_unaligned(p + i).store_aligned(f);
-    for (std::int64_t j = 0; j < N; ++j) out[i + j] = double(f[j]);
-  }
+  for (; i + W <= n; i += W) load_as_double<Isa>(p + i, Isa{}).store_aligned(out + i);
   for (; i < n; ++i) out[i] = double(p[i]);
   for (; i < padded_to_lanes(n); ++i) out[i] = 0.0;
 }
@@ -726,8 +732,7 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
   auto pair = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) ROPEKIT_INLINE_LAMBDA {
     const B a = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     const B b = lanes_used == N ? load_whole<Isa, C>(x + half) : load_first<Isa, C>(x + half, lanes_used);
-    put<Isa, C>(y, fmsub<Isa, C>(a, cc, b * ss), lanes_used, dest);
-    put<Isa, C>(y + half, fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
+    put_two<Isa, C>(y, y + half, fmsub<Isa, C>(a, cc, b * ss), fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
   };
   sweep_run<Isa, C>(run, p0, n, (half + n) * std::int64_t(sizeof(S)), c, s, pair);
 }
