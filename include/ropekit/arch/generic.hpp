@@ -21,8 +21,9 @@
 //
 //  widen<Isa>(const f16*/bf16* p, tag)             full batch of float from 16-bit storage
 //  narrow<Isa>(f16*/bf16* p, batch<float>, tag)   full batch stored, rounded to nearest even
-//  narrow_two<Isa>(H* p, H* q, a, b, tag)         narrow(p, a) and narrow(q, b), where converting two
-//                                                 batches at once is cheaper
+//  narrow_two<Isa>(H* p, H* q, a, b, tag)         narrow(p, a) and narrow(q, b) where converting two
+//                                                 batches at once is cheaper, returning true; false
+//                                                 (nothing stored) where it is not
 //  widen_partial / narrow_partial (.., n, tag)    the first n < size lanes (others zero on load;
 //                                                 nothing past p + n read or written)
 //  load_partial / store_partial<Isa>(T*, .., n)   the same for float and double
@@ -114,10 +115,8 @@ ROPEKIT_INLINE void narrow(bf16* p, const batch_t<Isa, float>& v, const isa::gen
   store_lanes<Isa, float>(p, v, lanes<Isa, float>);
 }
 template <class Isa, class H>
-ROPEKIT_INLINE void narrow_two(H* p, H* q, const batch_t<Isa, float>& a, const batch_t<Isa, float>& b,
-                               const isa::generic&) {
-  narrow<Isa>(p, a, Isa{});
-  narrow<Isa>(q, b, Isa{});
+ROPEKIT_INLINE bool narrow_two(H*, H*, const batch_t<Isa, float>&, const batch_t<Isa, float>&, const isa::generic&) {
+  return false;
 }
 
 template <class Isa>

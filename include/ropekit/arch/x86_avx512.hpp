@@ -227,7 +227,7 @@ ROPEKIT_INLINE void narrow(bf16* p, const avx512_float& v, const isa::avx512_bf1
 /// Two batches converted by one VCVTNE2PS2BF16 when neither has a subnormal
 /// lane (one test for both).
 template <class Isa>
-ROPEKIT_INLINE void narrow_two(bf16* p, bf16* q, const avx512_float& a, const avx512_float& b,
+ROPEKIT_INLINE bool narrow_two(bf16* p, bf16* q, const avx512_float& a, const avx512_float& b,
                                const isa::avx512_bf16&) {
   if (ROPEKIT_LIKELY(_kortestz_mask16_u8(_mm512_fpclass_ps_mask(a, 0x20), _mm512_fpclass_ps_mask(b, 0x20)))) {
     const __m512bh h = _mm512_cvtne2ps_pbh(b, a);  // a's lanes low, b's high
@@ -235,10 +235,11 @@ ROPEKIT_INLINE void narrow_two(bf16* p, bf16* q, const avx512_float& a, const av
     std::memcpy(&bits, &h, sizeof bits);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_castsi512_si256(bits));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm512_extracti64x4_epi64(bits, 1));
-    return;
+    return true;
   }
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), bf16_bits_avx512(a));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), bf16_bits_avx512(b));
+  return true;
 }
 template <class Isa>
 ROPEKIT_INLINE void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {

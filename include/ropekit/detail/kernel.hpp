@@ -259,7 +259,7 @@ template <class Isa, class C, class D>
 ROPEKIT_INLINE void put_two(D* p, D* q, const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, std::int64_t n,
                             const Destination& dest) {
   if constexpr (std::is_same<C, float>::value && is_half<D>) {
-    if (n == lanes<Isa, C> && !dest.stream) return narrow_two<Isa>(p, q, a, b, Isa{});
+    if (n == lanes<Isa, C> && !dest.stream && narrow_two<Isa>(p, q, a, b, Isa{})) return;
   }
   put<Isa, C>(p, a, n, dest);
   put<Isa, C>(q, b, n, dest);
@@ -656,7 +656,9 @@ constexpr std::int64_t kVectorsAhead = 4;
 
 /// The loop both pairings share: coefficient lanes [0, extent) of rows c, s
 /// (times `scale`) against the vectors of a run (see VectorRun; `bytes` of
-/// each vector are read), op(x, y, cc, ss, lanes_used) per batch of lanes.
+/// each vector are read), op(x, y, cc, ss, lanes_used) per batch of lanes;
+/// with 16-bit destinations and an op2 (not nullptr), two consecutive whole
+/// batches go to op2(x, y, cc0, ss0, cc1, ss1) instead (converted together).
 /// Blocks of up to kHeldBatches coefficient batches are loaded once and
 /// applied to all the vectors sharing them; the last block may hold fewer
 /// batches, its last one partial. So each vector is read in as few passes as
@@ -664,12 +666,13 @@ constexpr std::int64_t kVectorsAhead = 4;
 /// vectors), and for short calls (decode) the loop issues the loads and
 /// stores of the vectors only. No pointer is formed past the last vector,
 /// and coefficient rows are read only up to their padding.
-template <class Isa, class C, class S, class D, class Op>
+template <class Isa, class C, class S, class D, class Op, class Op2>
 ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, std::int64_t extent, std::int64_t bytes,
-                              const C* c, const C* s, const Op& op) {
+                              const C* c, const C* s, const Op& op, const Op2& op2) {
   using B = batch_t<Isa, C>;
   constexpr std::int64_t N = lanes<Isa, C>;
   constexpr std::int64_t K = kHeldBatches<Isa, D>;
+  constexpr bool kPairs = is_half<D> && !std::is_null_pointer<Op2>::value;
   // Locals: stores through y may alias `run` as far as the compiler knows.
   const S* x0 = run.x + start;
   D* y0 = run.y + start;
@@ -691,6 +694,15 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
                        const S* x = x0 + i + j * x_step;
                        D* y = y0 + i + j * y_step;
                        unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                         if constexpr (kPairs) {
+                           // Batches k and k + 1 (k even), both whole: one op2.
+                           constexpr std::int64_t first = decltype(k)::value / 2 * 2;
+                           if (first + 2 < m || (first + 2 == m && last == N)) {
+                             if constexpr (first == decltype(k)::value && first + 1 < K)
+                               op2(x + k * N, y + k * N, cc[k], ss[k], cc[k + 1], ss[k + 1]);
+                             return;
+                           }
+                         }
                          if (k + 1 < m) op(x + k * N, y + k * N, cc[k], ss[k], N);
                          if (k + 1 == m) op(x + k * N, y + k * N, cc[k], ss[k], std::int64_t(last));
                        });
@@ -734,7 +746,7 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
     const B b = lanes_used == N ? load_whole<Isa, C>(x + half) : load_first<Isa, C>(x + half, lanes_used);
     put_two<Isa, C>(y, y + half, fmsub<Isa, C>(a, cc, b * ss), fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
   };
-  sweep_run<Isa, C>(run, p0, n, (half + n) * std::int64_t(sizeof(S)), c, s, pair);
+  sweep_run<Isa, C>(run, p0, n, (half + n) * std::int64_t(sizeof(S)), c, s, pair, nullptr);
 }
 
 /// Interleaved pairs [p0, p0 + n) of every vector of a run, with per-channel
@@ -749,7 +761,13 @@ inline void rotate_run_interleaved(const VectorRun<S, D>& run, std::int64_t p0, 
     const B v = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     put<Isa, C>(y, fmadd<Isa, C>(v, cc, swap_pairs<Isa, C>(v, Isa{}) * ss), lanes_used, dest);
   };
-  sweep_run<Isa, C>(run, 2 * p0, 2 * n, 2 * n * std::int64_t(sizeof(S)), c, s, channels);
+  auto channels_two = [&](const S* x, D* y, const B& cc0, const B& ss0, const B& cc1, const B& ss1)
+                          ROPEKIT_INLINE_LAMBDA {
+                            const B v0 = load_whole<Isa, C>(x), v1 = load_whole<Isa, C>(x + N);
+                            put_two<Isa, C>(y, y + N, fmadd<Isa, C>(v0, cc0, swap_pairs<Isa, C>(v0, Isa{}) * ss0),
+                                            fmadd<Isa, C>(v1, cc1, swap_pairs<Isa, C>(v1, Isa{}) * ss1), N, dest);
+                          };
+  sweep_run<Isa, C>(run, 2 * p0, 2 * n, 2 * n * std::int64_t(sizeof(S)), c, s, channels, channels_two);
 }
 
 /// Rotates pairs [p0, p0 + n) of every vector of a run with coefficient rows c, s.
