@@ -43,8 +43,11 @@ ROPEKIT_INLINE avx512_float widen(const f16* p, const isa::avx512&) {
 }
 template <class Isa>
 ROPEKIT_INLINE avx512_float widen(const bf16* p, const isa::avx512&) {
-  return _mm512_castsi512_ps(
-      _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+  // One VPERMW puts element i in the high half of lane i, zeroing the rest.
+  const __m512i index = _mm512_set_epi16(15, 0, 14, 0, 13, 0, 12, 0, 11, 0, 10, 0, 9, 0, 8, 0, 7, 0, 6, 0, 5, 0, 4, 0,
+                                         3, 0, 2, 0, 1, 0, 0, 0);
+  const __m512i bits = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(__mmask32(0xaaaaaaaau), index, bits));
 }
 template <class Isa>
 ROPEKIT_INLINE void narrow(f16* p, const avx512_float& v, const isa::avx512&) {

@@ -649,10 +649,11 @@ ROPEKIT_INLINE void unrolled(F&& f) {
   unrolled_impl(f, std::make_integer_sequence<std::int64_t, K>{});
 }
 
-/// How many vectors ahead a run with its own rows per vector (one head of a
-/// head-major view) is prefetched: each head is a stream of its own, more
-/// than hardware prefetchers follow.
-constexpr std::int64_t kVectorsAhead = 4;
+/// How far ahead a run with its own rows per vector (one head of a
+/// head-major view) is prefetched, in bytes of its vectors (at least 4 and
+/// at most 16 vectors): each head is a stream of its own, more than hardware
+/// prefetchers follow.
+constexpr std::int64_t kBytesAhead = 2048;
 
 /// The loop both pairings share: coefficient lanes [0, extent) of rows c, s
 /// (times `scale`) against the vectors of a run (see VectorRun; `bytes` of
@@ -681,54 +682,72 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
   const B factor = B(C(run.scale));
   auto coefficient = [&](const C* p)
                          ROPEKIT_INLINE_LAMBDA { return scaled ? B::load_aligned(p) * factor : B::load_aligned(p); };
+  const std::int64_t ahead = run.ahead;
+  std::int64_t distance = bytes > 0 ? kBytesAhead / bytes : 16;
+  distance = distance < 4 ? 4 : distance > 16 ? 16 : distance;
+  auto prefetch = [&](std::int64_t j) ROPEKIT_INLINE_LAMBDA {
+    if (j + distance >= ahead) return;
+    const char* line = reinterpret_cast<const char*>(x0 + (j + distance) * x_step);
+    for (std::int64_t b = 0; b < bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
+  };
   // A block of `m` batches (at most K) from lane i, its last one with `last`
   // lanes: constants for whole blocks, so their loop has no guards and no
-  // partial path; for vectors [j0, j1) sharing the rows at cr, sr.
-  auto block = [&](auto m, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr)
-                   ROPEKIT_INLINE_LAMBDA {
-                     B cc[K], ss[K];
-                     unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
-                       if (k < m) cc[k] = coefficient(cr + i + k * N), ss[k] = coefficient(sr + i + k * N);
-                     });
-                     for (std::int64_t j = j0; j < j1; ++j) {
-                       const S* x = x0 + i + j * x_step;
-                       D* y = y0 + i + j * y_step;
-                       unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
-                         if constexpr (kPairs) {
-                           // Batches k and k + 1 (k even), both whole: one op2.
-                           constexpr std::int64_t first = decltype(k)::value / 2 * 2;
-                           if (first + 2 < m || (first + 2 == m && last == N)) {
-                             if constexpr (first == decltype(k)::value && first + 1 < K)
-                               op2(x + k * N, y + k * N, cc[k], ss[k], cc[k + 1], ss[k + 1]);
-                             return;
-                           }
-                         }
-                         if (k + 1 < m) op(x + k * N, y + k * N, cc[k], ss[k], N);
-                         if (k + 1 == m) op(x + k * N, y + k * N, cc[k], ss[k], std::int64_t(last));
-                       });
-                     }
-                   };
-  auto blocks = [&](std::int64_t j0, std::int64_t j1, const C* cr, const C* sr) ROPEKIT_INLINE_LAMBDA {
+  // partial path; for vectors [j0, j1) sharing the rows at cr, sr, or
+  // (own_rows) each reading its rows row_step elements after the previous
+  // vector's, and prefetching ahead.
+  auto block = [&](auto m, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr,
+                   bool own_rows) ROPEKIT_INLINE_LAMBDA {
+    B cc[K], ss[K];
+    auto rows = [&](const C* cp, const C* sp) ROPEKIT_INLINE_LAMBDA {
+      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+        if (k < m) cc[k] = coefficient(cp + i + k * N), ss[k] = coefficient(sp + i + k * N);
+      });
+    };
+    if (!own_rows) rows(cr, sr);
+    for (std::int64_t j = j0; j < j1; ++j) {
+      if (own_rows) {
+        rows(cr + j * row_step, sr + j * row_step);
+        prefetch(j);
+      }
+      const S* x = x0 + i + j * x_step;
+      D* y = y0 + i + j * y_step;
+      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+        if constexpr (kPairs) {
+          // Batches k and k + 1 (k even), both whole: one op2.
+          constexpr std::int64_t first = decltype(k)::value / 2 * 2;
+          if (first + 2 < m || (first + 2 == m && last == N)) {
+            if constexpr (first == decltype(k)::value && first + 1 < K)
+              op2(x + k * N, y + k * N, cc[k], ss[k], cc[k + 1], ss[k + 1]);
+            return;
+          }
+        }
+        if (k + 1 < m) op(x + k * N, y + k * N, cc[k], ss[k], N);
+        if (k + 1 == m) op(x + k * N, y + k * N, cc[k], ss[k], std::int64_t(last));
+      });
+    }
+  };
+  auto blocks = [&](std::int64_t j0, std::int64_t j1, const C* cr, const C* sr, bool own_rows) ROPEKIT_INLINE_LAMBDA {
     const std::integral_constant<std::int64_t, N> whole;
     std::int64_t i = 0;
-    for (; i + K * N <= extent; i += K * N) block(std::integral_constant<std::int64_t, K>{}, i, whole, j0, j1, cr, sr);
+    for (; i + K * N <= extent; i += K * N)
+      block(std::integral_constant<std::int64_t, K>{}, i, whole, j0, j1, cr, sr, own_rows);
     if (i < extent) {
       // Half a block of whole batches (a 128-dim head in neox pairs with 32
       // registers) without guards; any other rest guarded.
       const std::int64_t m = (extent - i + N - 1) / N, last = extent - i - (m - 1) * N;
       if (K % 2 == 0 && 2 * m == K && last == N)
-        return block(std::integral_constant<std::int64_t, K / 2>{}, i, whole, j0, j1, cr, sr);
-      block(m, i, last, j0, j1, cr, sr);
+        return block(std::integral_constant<std::int64_t, K / 2>{}, i, whole, j0, j1, cr, sr, own_rows);
+      block(m, i, last, j0, j1, cr, sr, own_rows);
     }
   };
-  // Shared rows: one group of all the vectors; else a group per vector.
-  const std::int64_t groups = row_step == 0 ? 1 : count, ahead = run.ahead;
+  // Shared rows: one sweep over the vectors. Rows per vector: one sweep too
+  // when a vector is one block, else vector by vector (so each is still read
+  // in one pass). One call site: the block bodies are compiled once.
+  const bool own_rows = row_step != 0 && extent <= K * N;
+  const std::int64_t groups = row_step != 0 && !own_rows ? count : 1;
   for (std::int64_t g = 0; g < groups; ++g) {
-    if (row_step != 0 && g + kVectorsAhead < ahead) {
-      const char* line = reinterpret_cast<const char*>(x0 + (g + kVectorsAhead) * x_step);
-      for (std::int64_t b = 0; b < bytes; b += 64) ROPEKIT_PREFETCH_WRITE(line + b);
-    }
-    blocks(g, row_step == 0 ? count : g + 1, c + g * row_step, s + g * row_step);
+    if (groups > 1) prefetch(g);
+    blocks(g, groups > 1 ? g + 1 : count, c + g * row_step, s + g * row_step, own_rows);
   }
 }
 
