@@ -479,4 +479,86 @@ TYPED_TEST(HalfDestinationTest, SubnormalResultsAreRounded) {
   }
 }
 
+/// The 16-bit conversions of an instruction set, bit for bit against the
+/// scalar ones (ropekit::to_float / from_float: round to nearest even, NaN
+/// kept NaN with its sign): widening every code; narrowing one batch and two
+/// at once (narrow_two) over every float whose 16 high bits differ, with low
+/// bits at and around the bf16 midpoint, every f16 midpoint and its
+/// neighbours, and random patterns.
+template <class I, class T>
+void check_half_conversions() {
+  if constexpr (isa::compiled<I>) {
+    SCOPED_TRACE(std::string(I::name) + (std::is_same<T, f16>::value ? " f16" : " bf16"));
+    using B = ropekit::detail::batch_t<I, float>;
+    constexpr std::size_t N = B::size;
+    // Widening: every code.
+    alignas(64) float wide[N];
+    for (std::uint32_t c0 = 0; c0 < 65536; c0 += std::uint32_t(N)) {
+      T codes[N];
+      for (std::size_t j = 0; j < N; ++j) codes[j] = T{std::uint16_t(c0 + j)};
+      ropekit::detail::load_whole<I, float>(codes).store_aligned(wide);
+      for (std::size_t j = 0; j < N; ++j) {
+        const float want = ropekit::to_float(codes[j]);
+        if (std::isnan(want)) {
+          ASSERT_TRUE(std::isnan(wide[j])) << c0 + j;
+        } else {
+          ASSERT_EQ(ropekit::detail::float_bits(wide[j]), ropekit::detail::float_bits(want)) << c0 + j;
+        }
+      }
+    }
+    // Narrowing.
+    std::vector<float> xs;
+    auto push = [&](std::uint32_t b) {
+      float f;
+      std::memcpy(&f, &b, 4);
+      xs.push_back(f);
+    };
+    for (std::uint32_t h = 0; h < 65536; ++h)
+      for (std::uint32_t low : {0x0000u, 0x0001u, 0x7fffu, 0x8000u, 0x8001u, 0xffffu}) push((h << 16) | low);
+    for (std::uint32_t h = 0; h < 0x7bff; ++h) {
+      const float lo = ropekit::to_float(f16{std::uint16_t(h)}), hi = ropekit::to_float(f16{std::uint16_t(h + 1)});
+      const float mid = float((double(lo) + double(hi)) / 2);
+      for (int k = -1; k <= 1; ++k) {
+        push(ropekit::detail::float_bits(mid) + std::uint32_t(k));
+        push(ropekit::detail::float_bits(-mid) + std::uint32_t(k));
+      }
+    }
+    std::mt19937 g(17);
+    for (int i = 0; i < 100000; ++i) push(std::uint32_t(g()));
+    while (xs.size() % (2 * N) != 0) xs.push_back(1.0f);
+    auto same = [](T got, float x) {
+      const T want = ropekit::from_float<T>(x);
+      if (std::isnan(x)) return std::isnan(ropekit::to_float(got)) && (got.bits >> 15) == (want.bits >> 15);
+      return got.bits == want.bits;
+    };
+    const ropekit::detail::Destination plain;
+    for (std::size_t i = 0; i < xs.size(); i += 2 * N) {
+      T one[2 * N], two[2 * N];
+      const B a = B::load_unaligned(xs.data() + i), b = B::load_unaligned(xs.data() + i + N);
+      ropekit::detail::store_whole<I, float>(one, a);
+      ropekit::detail::store_whole<I, float>(one + N, b);
+      ropekit::detail::put_two<I, float>(two, two + N, a, b, std::int64_t(N), plain);
+      for (std::size_t j = 0; j < 2 * N; ++j) {
+        ASSERT_TRUE(same(one[j], xs[i + j]))
+            << "narrow: bits " << std::hex << ropekit::detail::float_bits(xs[i + j]) << " got " << one[j].bits;
+        ASSERT_TRUE(same(two[j], xs[i + j]))
+            << "narrow_two: bits " << std::hex << ropekit::detail::float_bits(xs[i + j]) << " got " << two[j].bits;
+      }
+    }
+  }
+}
+
+template <class T>
+void check_half_conversions_everywhere() {
+  check_half_conversions<isa::sse2, T>();
+  check_half_conversions<isa::avx2, T>();
+  check_half_conversions<isa::avx512, T>();
+  check_half_conversions<isa::avx512_bf16, T>();
+  check_half_conversions<isa::neon, T>();
+  check_half_conversions<isa::neon_bf16, T>();
+}
+
+TEST(HalfConversions, F16MatchesScalarOnEveryInstructionSet) { check_half_conversions_everywhere<f16>(); }
+TEST(HalfConversions, Bf16MatchesScalarOnEveryInstructionSet) { check_half_conversions_everywhere<bf16>(); }
+
 }  // namespace

@@ -19,17 +19,25 @@ namespace detail {
 using avx2_float = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;
 using avx2_double = xsimd::batch<double, xsimd::fma3<xsimd::avx2>>;
 
-/// 8 floats rounded to nearest even into bf16 (integer arithmetic: exact for
-/// subnormals, NaN kept quiet).
-inline __m128i bf16_bits_avx2(__m256 x) {
+/// The bf16 bits of 8 floats in the low half of each 32-bit lane (the high
+/// half zero), rounded to nearest even with integer arithmetic (exact for
+/// subnormals); NaN lanes kept quiet, through a blend only when some lane is
+/// NaN.
+inline __m256i bf16_lanes_avx2(__m256 x) {
   const __m256i bits = _mm256_castps_si256(x);
   const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
   const __m256i rounded =
-      _mm256_srli_epi32(_mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+      _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(bits, lsb), _mm256_set1_epi32(0x7fff)), 16);
+  const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+  if (ROPEKIT_LIKELY(_mm256_movemask_ps(nan) == 0)) return rounded;
   const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
-  const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-  const __m256i result = _mm256_blendv_epi8(rounded, quiet, nan);
-  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(result, result), 0x08));
+  return _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(nan));
+}
+
+/// 8 floats rounded to nearest even into bf16 (see bf16_lanes_avx2).
+inline __m128i bf16_bits_avx2(__m256 x) {
+  const __m256i lanes = bf16_lanes_avx2(x);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(lanes, lanes), 0x08));
 }
 
 /// Lane mask of the first n (< 8) 32-bit lanes, for the AVX masked moves.
@@ -57,6 +65,15 @@ ROPEKIT_INLINE void narrow(f16* p, const avx2_float& v, const isa::avx2&) {
 template <class Isa>
 ROPEKIT_INLINE void narrow(bf16* p, const avx2_float& v, const isa::avx2&) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), bf16_bits_avx2(v));
+}
+/// Two batches packed into bf16 by one pack and one permute.
+template <class Isa>
+ROPEKIT_INLINE bool narrow_two(bf16* p, bf16* q, const avx2_float& a, const avx2_float& b, const isa::avx2&) {
+  // packus interleaves the 128-bit halves (a0-3 b0-3 a4-7 b4-7); 0xd8 orders them.
+  const __m256i both = _mm256_permute4x64_epi64(_mm256_packus_epi32(bf16_lanes_avx2(a), bf16_lanes_avx2(b)), 0xd8);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(both));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm256_extracti128_si256(both, 1));
+  return true;
 }
 
 template <class Isa>
