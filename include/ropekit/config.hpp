@@ -44,13 +44,15 @@
 #  define ROPEKIT_PREFETCH_WRITE(address) ((void)(address))
 #endif
 
-/// ROPEKIT_LIKELY(condition): the condition, with a hint that it is almost
-/// always true (the compiler lays that path out straight, the other out of
-/// line).
+/// ROPEKIT_LIKELY(condition) / ROPEKIT_UNLIKELY(condition): the condition,
+/// with a hint that it is almost always true / false (the compiler lays the
+/// common path out straight, the other out of line).
 #if defined(__GNUC__) || defined(__clang__)
 #  define ROPEKIT_LIKELY(condition) __builtin_expect(static_cast<bool>(condition), 1)
+#  define ROPEKIT_UNLIKELY(condition) __builtin_expect(static_cast<bool>(condition), 0)
 #else
 #  define ROPEKIT_LIKELY(condition) static_cast<bool>(condition)
+#  define ROPEKIT_UNLIKELY(condition) static_cast<bool>(condition)
 #endif
 
 // Small vector helpers the kernels call in their inner loops, and the

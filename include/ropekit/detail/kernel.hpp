@@ -246,7 +246,7 @@ ROPEKIT_INLINE void put(D* p, const batch_t<Isa, C>& v, std::int64_t n, const De
   } else {
     if (n == lanes<Isa, C>) {
       if constexpr (std::is_same<C, float>::value && (std::is_same<D, float>::value || is_half<D>))
-        if (dest.stream) return stream_whole<Isa>(p, v, Isa{});
+        if (ROPEKIT_UNLIKELY(dest.stream)) return stream_whole<Isa>(p, v, Isa{});
       return store_whole<Isa, C>(p, v);
     }
     store_first<Isa, C>(p, v, n);
@@ -692,62 +692,50 @@ ROPEKIT_INLINE void sweep_run(const VectorRun<S, D>& run, std::int64_t start, st
   };
   // A block of `m` batches (at most K) from lane i, its last one with `last`
   // lanes: constants for whole blocks, so their loop has no guards and no
-  // partial path; for vectors [j0, j1) sharing the rows at cr, sr, or
-  // (own_rows) each reading its rows row_step elements after the previous
-  // vector's, and prefetching ahead.
-  auto block = [&](auto m, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr,
-                   bool own_rows) ROPEKIT_INLINE_LAMBDA {
-    B cc[K], ss[K];
-    auto rows = [&](const C* cp, const C* sp) ROPEKIT_INLINE_LAMBDA {
-      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
-        if (k < m) cc[k] = coefficient(cp + i + k * N), ss[k] = coefficient(sp + i + k * N);
-      });
-    };
-    if (!own_rows) rows(cr, sr);
-    for (std::int64_t j = j0; j < j1; ++j) {
-      if (own_rows) {
-        rows(cr + j * row_step, sr + j * row_step);
-        prefetch(j);
-      }
-      const S* x = x0 + i + j * x_step;
-      D* y = y0 + i + j * y_step;
-      unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
-        if constexpr (kPairs) {
-          // Batches k and k + 1 (k even), both whole: one op2.
-          constexpr std::int64_t first = decltype(k)::value / 2 * 2;
-          if (first + 2 < m || (first + 2 == m && last == N)) {
-            if constexpr (first == decltype(k)::value && first + 1 < K)
-              op2(x + k * N, y + k * N, cc[k], ss[k], cc[k + 1], ss[k + 1]);
-            return;
-          }
-        }
-        if (k + 1 < m) op(x + k * N, y + k * N, cc[k], ss[k], N);
-        if (k + 1 == m) op(x + k * N, y + k * N, cc[k], ss[k], std::int64_t(last));
-      });
-    }
-  };
-  auto blocks = [&](std::int64_t j0, std::int64_t j1, const C* cr, const C* sr, bool own_rows) ROPEKIT_INLINE_LAMBDA {
+  // partial path; for vectors [j0, j1) sharing the rows at cr, sr.
+  auto block = [&](auto m, std::int64_t i, auto last, std::int64_t j0, std::int64_t j1, const C* cr, const C* sr)
+                   ROPEKIT_INLINE_LAMBDA {
+                     B cc[K], ss[K];
+                     unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                       if (k < m) cc[k] = coefficient(cr + i + k * N), ss[k] = coefficient(sr + i + k * N);
+                     });
+                     for (std::int64_t j = j0; j < j1; ++j) {
+                       const S* x = x0 + i + j * x_step;
+                       D* y = y0 + i + j * y_step;
+                       unrolled<K>([&](auto k) ROPEKIT_INLINE_LAMBDA {
+                         if constexpr (kPairs) {
+                           // Batches k and k + 1 (k even), both whole: one op2.
+                           constexpr std::int64_t first = decltype(k)::value / 2 * 2;
+                           if (first + 2 < m || (first + 2 == m && last == N)) {
+                             if constexpr (first == decltype(k)::value && first + 1 < K)
+                               op2(x + k * N, y + k * N, cc[k], ss[k], cc[k + 1], ss[k + 1]);
+                             return;
+                           }
+                         }
+                         if (k + 1 < m) op(x + k * N, y + k * N, cc[k], ss[k], N);
+                         if (k + 1 == m) op(x + k * N, y + k * N, cc[k], ss[k], std::int64_t(last));
+                       });
+                     }
+                   };
+  auto blocks = [&](std::int64_t j0, std::int64_t j1, const C* cr, const C* sr) ROPEKIT_INLINE_LAMBDA {
     const std::integral_constant<std::int64_t, N> whole;
     std::int64_t i = 0;
-    for (; i + K * N <= extent; i += K * N)
-      block(std::integral_constant<std::int64_t, K>{}, i, whole, j0, j1, cr, sr, own_rows);
+    for (; i + K * N <= extent; i += K * N) block(std::integral_constant<std::int64_t, K>{}, i, whole, j0, j1, cr, sr);
     if (i < extent) {
       // Half a block of whole batches (a 128-dim head in neox pairs with 32
       // registers) without guards; any other rest guarded.
       const std::int64_t m = (extent - i + N - 1) / N, last = extent - i - (m - 1) * N;
       if (K % 2 == 0 && 2 * m == K && last == N)
-        return block(std::integral_constant<std::int64_t, K / 2>{}, i, whole, j0, j1, cr, sr, own_rows);
-      block(m, i, last, j0, j1, cr, sr, own_rows);
+        return block(std::integral_constant<std::int64_t, K / 2>{}, i, whole, j0, j1, cr, sr);
+      block(m, i, last, j0, j1, cr, sr);
     }
   };
-  // Shared rows: one sweep over the vectors. Rows per vector: one sweep too
-  // when a vector is one block, else vector by vector (so each is still read
-  // in one pass). One call site: the block bodies are compiled once.
-  const bool own_rows = row_step != 0 && extent <= K * N;
-  const std::int64_t groups = row_step != 0 && !own_rows ? count : 1;
+  // Shared rows: one group of all the vectors; else a group per vector (one
+  // call site: the block bodies are compiled once).
+  const std::int64_t groups = row_step == 0 ? 1 : count;
   for (std::int64_t g = 0; g < groups; ++g) {
-    if (groups > 1) prefetch(g);
-    blocks(g, groups > 1 ? g + 1 : count, c + g * row_step, s + g * row_step, own_rows);
+    if (row_step != 0) prefetch(g);
+    blocks(g, row_step == 0 ? count : g + 1, c + g * row_step, s + g * row_step);
   }
 }
 
@@ -763,7 +751,12 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
   auto pair = [&](const S* x, D* y, const B& cc, const B& ss, std::int64_t lanes_used) ROPEKIT_INLINE_LAMBDA {
     const B a = lanes_used == N ? load_whole<Isa, C>(x) : load_first<Isa, C>(x, lanes_used);
     const B b = lanes_used == N ? load_whole<Isa, C>(x + half) : load_first<Isa, C>(x + half, lanes_used);
-    put_two<Isa, C>(y, y + half, fmsub<Isa, C>(a, cc, b * ss), fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
+    if constexpr (is_half<D>) {
+      put_two<Isa, C>(y, y + half, fmsub<Isa, C>(a, cc, b * ss), fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
+    } else {
+      put<Isa, C>(y, fmsub<Isa, C>(a, cc, b * ss), lanes_used, dest);
+      put<Isa, C>(y + half, fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
+    }
   };
   sweep_run<Isa, C>(run, p0, n, (half + n) * std::int64_t(sizeof(S)), c, s, pair, nullptr);
 }

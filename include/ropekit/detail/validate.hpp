@@ -80,15 +80,22 @@ inline bool quick_table_check(const std::vector<float>& inv_freq, float attentio
   const std::size_t n = inv_freq.size();
   if (n == 0) return false;
   const float* v = inv_freq.data();
-  // One reduction over the bit patterns (as unsigned integers, the largest
-  // positive float is the largest pattern, and any sign bit, inf or NaN is
-  // at least 0x7f800000): compilers turn it into vector maxima.
-  std::uint32_t largest = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  // Eight independent maxima (one vector register's worth), then one.
+  std::uint32_t lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t k = 0; k < 8; ++k) {
+      std::uint32_t bits;
+      std::memcpy(&bits, v + i + k, 4);
+      lanes[k] = bits > lanes[k] ? bits : lanes[k];
+    }
+  for (; i < n; ++i) {
     std::uint32_t bits;
     std::memcpy(&bits, v + i, 4);
-    largest = bits > largest ? bits : largest;
+    lanes[0] = bits > lanes[0] ? bits : lanes[0];
   }
+  std::uint32_t largest = 0;
+  for (std::uint32_t l : lanes) largest = l > largest ? l : largest;
   if (largest >= 0x7f800000u) return false;  // inf, NaN or a sign bit
   if (!is_positive_finite(attention_factor)) return false;
   float m;
