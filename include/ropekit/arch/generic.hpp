@@ -31,7 +31,7 @@
 //  spread_pairs<Isa>(batch<float>, lo, hi, tag)   each lane twice: lo = (v0, v0, v1, v1, ...) from
 //                                                 the first half of the lanes, hi from the second
 //  store_as_float<Isa>(float*, batch<double>)     size doubles rounded to float and stored
-//  load_as_double<Isa>(const float*, tag)          size floats widened to a batch of double (exact)
+//  load_as_double<Isa>(const float*, tag)         size floats widened to a batch of double (exact)
 //  opaque<Isa>(batch<double>, tag)                the value, which the compiler must compute as
 //                                                 written before it (no reassociation across it,
 //                                                 even under -ffast-math)
