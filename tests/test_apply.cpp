@@ -91,15 +91,20 @@ struct Buffer {
           for (std::int64_t d = 0; d < c.head_dim; ++d) view.at(t, h)[d] = values[k++];
     }
   }
+  /// Whether storage[index] is an element of a viewed vector. The layouts
+  /// nest: the smaller stride steps within one step of the larger (when they
+  /// are equal, one of tokens and heads is 1).
   bool in_view(std::size_t index) const {
     const std::int64_t rel = std::int64_t(index) - (view.data - storage.data());
     if (rel < 0 || rel >= view.required_span_size()) return false;
-    for (std::int64_t t = 0; t < view.tokens; ++t)
-      for (std::int64_t h = 0; h < view.heads; ++h) {
-        const std::int64_t start = t * view.token_stride + h * view.head_stride;
-        if (rel >= start && rel < start + view.head_dim) return true;
-      }
-    return false;
+    const bool heads_outer = view.head_stride > view.token_stride;
+    const std::int64_t outer = heads_outer ? view.head_stride : view.token_stride;
+    const std::int64_t inner = heads_outer ? view.token_stride : view.head_stride;
+    const std::int64_t outer_count = view.head_stride == view.token_stride ? view.tokens * view.heads
+                                     : heads_outer                         ? view.heads
+                                                                           : view.tokens;
+    const std::int64_t inner_count = view.head_stride == view.token_stride ? 1 : heads_outer ? view.tokens : view.heads;
+    return rel / outer < outer_count && rel % outer / inner < inner_count && rel % outer % inner < view.head_dim;
   }
 };
 
@@ -220,6 +225,17 @@ std::vector<Case> all_cases() {
                 cases.push_back(Case{pairing, source, direction, in_place, with_k, pos, mode, hd, rd,
                                      tokens(rk_test::rng()), heads(rk_test::rng()), layout, offset(rk_test::rng())});
               }
+  // Calls large enough to prefetch later tokens as they go (Q and K of
+  // 16-bit elements at least kPrefetchAbove bytes): partial rotary in place,
+  // where the rotated slices are prefetched, and out of place with padded
+  // strides, where whole source and destination vectors are.
+  constexpr std::int64_t large_tokens = 300, large_heads = 6, large_dim = 256;
+  static_assert(large_tokens * (large_heads + large_heads / 2) * large_dim * 2 >= ropekit::detail::kPrefetchAbove,
+                "the large cases no longer reach the prefetching path");
+  cases.push_back(Case{Pairing::neox, Source::on_the_fly, ropekit::Direction::forward, true, true, PosKind::range,
+                       ropekit::AngleMode::accurate, large_dim, 64, large_tokens, large_heads, Layout::token_major, 1});
+  cases.push_back(Case{Pairing::interleaved, Source::cache, ropekit::Direction::inverse, false, true, PosKind::i64,
+                       ropekit::AngleMode::accurate, large_dim, 192, large_tokens, large_heads, Layout::padded, 2});
   return cases;
 }
 

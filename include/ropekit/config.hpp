@@ -36,11 +36,14 @@
 #  define ROPEKIT_INTRINSICS_END
 #endif
 
-/// ROPEKIT_PREFETCH_WRITE(address): a hint that the line at address will be
-/// read and written soon; a no-op where the compiler has no such builtin.
+/// ROPEKIT_PREFETCH_READ(address) / ROPEKIT_PREFETCH_WRITE(address): a hint
+/// that the line at address will be read / written soon, to be fetched into
+/// the outer caches (L2); no-ops where the compiler has no such builtin.
 #if defined(__GNUC__) || defined(__clang__)
-#  define ROPEKIT_PREFETCH_WRITE(address) __builtin_prefetch((address), 1)
+#  define ROPEKIT_PREFETCH_READ(address) __builtin_prefetch((address), 0, 2)
+#  define ROPEKIT_PREFETCH_WRITE(address) __builtin_prefetch((address), 1, 2)
 #else
+#  define ROPEKIT_PREFETCH_READ(address) ((void)(address))
 #  define ROPEKIT_PREFETCH_WRITE(address) ((void)(address))
 #endif
 
