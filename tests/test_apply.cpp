@@ -229,7 +229,7 @@ std::vector<Case> all_cases() {
   // 16-bit elements at least kPrefetchAbove bytes): partial rotary in place,
   // where the rotated slices are prefetched, and out of place with padded
   // strides, where whole source and destination vectors are.
-  constexpr std::int64_t large_tokens = 300, large_heads = 6, large_dim = 256;
+  constexpr std::int64_t large_tokens = 1100, large_heads = 6, large_dim = 256;
   static_assert(large_tokens * (large_heads + large_heads / 2) * large_dim * 2 >= ropekit::detail::kPrefetchAbove,
                 "the large cases no longer reach the prefetching path");
   cases.push_back(Case{Pairing::neox, Source::on_the_fly, ropekit::Direction::forward, true, true, PosKind::range,
