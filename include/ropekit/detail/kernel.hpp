@@ -1027,18 +1027,20 @@ inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t
   }
   VectorRun<S, D> run{
       src.data + xo + off, dst.data + yo + off, src.head_stride, dst.head_stride, src.heads, scale, dest};
-  // Only with 16- or 8-bit elements on either side, whose conversions make
-  // the arithmetic heavy; f32 and f64 vectors are light on it, hardware
+  // The same vectors of the token kBytesAhead bytes of a view later (at most
+  // 16 tokens), when it is in the call: their rotated slices, or the whole
+  // vectors where the other channels are written too (out of place, scaled);
+  // and the destination's out of place. Only with 16- or 8-bit elements on
+  // either side, whose conversions make the arithmetic heavy, or where only
+  // part of each vector is touched, a pattern hardware prefetchers follow
+  // poorly: whole f32 and f64 vectors are light on arithmetic, hardware
   // prefetchers keep up, and software ones only cost (Phi-3-mini's in-place
   // f32 prefill of 4096 tokens, interleaved: 1.0 -> 1.5 times a streaming
   // pass).
-  constexpr bool kNarrow = sizeof(S) < 4 || sizeof(D) < 4;
-  if (kNarrow && prefetch && p0 == 0 && src.map.kind == kernel::TokenMapKind::linear) {
-    // The same vectors of the token kBytesAhead bytes of a view later (at
-    // most 16 tokens), when it is in the call: their rotated slices, or the
-    // whole vectors where the other channels are written too (out of place,
-    // scaled); and the destination's out of place.
-    const bool whole = !v.in_place || scale != 1.0 || dest.scale != 1.0;
+  const bool whole = !v.in_place || scale != 1.0 || dest.scale != 1.0;
+  const bool partial = !whole && 2 * pairs < src.head_dim;
+  if ((sizeof(S) < 4 || sizeof(D) < 4 || partial) && prefetch && p0 == 0 &&
+      src.map.kind == kernel::TokenMapKind::linear) {
     const std::int64_t from = whole ? -off : 0, elements = whole ? src.head_dim : 2 * pairs;
     const std::int64_t token_bytes = src.heads * elements * std::int64_t(sizeof(S));
     std::int64_t ahead = (kBytesAhead + token_bytes - 1) / token_bytes;
