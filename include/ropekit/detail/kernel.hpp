@@ -876,6 +876,9 @@ struct ViewWork {
   bool head_outer = false;  ///< heads farther apart than tokens: walk heads outside tokens
   bool in_place = false;
   bool active() const { return src != nullptr && src->heads > 0; }
+  /// Whether the channels outside the rotated slice are written as well
+  /// (copied, converted or scaled), for a token with query factor `scale`.
+  bool writes_rest(double scale) const { return !rotate || !in_place || scale != 1.0 || dest.scale != 1.0; }
 };
 
 template <class Isa, class C, class S, class D>
@@ -1037,7 +1040,7 @@ inline void token_chunk(Pairing pairing, const ViewWork<S, D>& v, std::int64_t t
   // prefetchers keep up, and software ones only cost (Phi-3-mini's in-place
   // f32 prefill of 4096 tokens, interleaved: 1.0 -> 1.5 times a streaming
   // pass).
-  const bool whole = !v.in_place || scale != 1.0 || dest.scale != 1.0;
+  const bool whole = v.writes_rest(scale);
   const bool partial = !whole && 2 * pairs < src.head_dim;
   if ((sizeof(S) < 4 || sizeof(D) < 4 || partial) && prefetch && p0 == 0 &&
       src.map.kind == kernel::TokenMapKind::linear) {
@@ -1066,9 +1069,8 @@ inline void token_rest(const ViewWork<S, D>& v, std::int64_t t, std::int64_t off
   const kernel::Heads<const S>& src = *v.src;
   const kernel::Heads<D>& dst = *v.dst;
   const double scale = v.query ? factor : 1.0;
-  const bool needed = !v.rotate || !v.in_place || scale != 1.0 || v.dest.scale != 1.0;
   // A normalized vector that is rotated was done whole with its rotation.
-  if (!needed || (v.normalize && v.rotate)) return;
+  if (!v.writes_rest(scale) || (v.normalize && v.rotate)) return;
   const std::int64_t xo = token_offset(src, t), yo = token_offset(dst, t);
   if (xo < 0 || yo < 0) return;
   const C k = C(scale);
