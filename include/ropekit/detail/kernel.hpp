@@ -895,6 +895,24 @@ inline ViewWork<S, D> view_work(const kernel::Heads<const S>& src, const kernel:
   return v;
 }
 
+/// Prefetches for writing the vectors of token t in a view's destination
+/// when that is a paged cache (slots or a page table) written with regular
+/// stores: its entries are scattered, so hardware prefetchers do not see
+/// them coming, and each store into a line not in cache waits for the line.
+/// Only addresses are formed, from the validated offsets.
+template <class S, class D>
+inline void prefetch_cache_entries(const ViewWork<S, D>& v, std::int64_t t) {
+  if (!v.active() || v.dst->map.kind == kernel::TokenMapKind::linear || v.dest.stream) return;
+  const std::int64_t at = token_offset(*v.dst, t);
+  if (at < 0) return;
+  const std::uintptr_t bytes = std::uintptr_t(v.dst->head_dim) * sizeof(D);
+  for (std::int64_t h = 0; h < v.dst->heads; ++h) {
+    const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(v.dst->data + at + h * v.dst->head_stride);
+    for (std::uintptr_t line = first & ~std::uintptr_t(63); line < first + bytes; line += 64)
+      ROPEKIT_PREFETCH_WRITE(reinterpret_cast<const void*>(line));
+  }
+}
+
 /// The normalized channels [from, to) of one vector x (RMS factor r; per
 /// channel weight or 1 + weight), rounded through the storage type S when
 /// the norm says so, as a batch of lanes starting at channel j.
@@ -1187,6 +1205,12 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
       };
       (head_outer(views), ...);
       for (std::int64_t t = 0; t < nt; ++t) {
+        // Cache entries: the first token's before its work, then each next
+        // one's while this one is done.
+        if (p0 == 0) {
+          if (t0 + t == 0) (prefetch_cache_entries(views, 0), ...);
+          if (t0 + t + 1 < tokens) (prefetch_cache_entries(views, t0 + t + 1), ...);
+        }
         auto token_order = [&](const auto& v) {
           if (!v.active() || !v.rotate || v.head_outer) return;
           if (v.normalize && p0 > 0) return;  // a normalized vector is done whole with the first chunk
