@@ -226,10 +226,11 @@ std::vector<Case> all_cases() {
                                      tokens(rk_test::rng()), heads(rk_test::rng()), layout, offset(rk_test::rng())});
               }
   // Calls large enough to prefetch later tokens as they go (Q and K of
-  // 16-bit elements at least kPrefetchAbove bytes; f32 and f64 calls do not
-  // prefetch): partial rotary in place, where the rotated slices are
-  // prefetched, and out of place with padded strides, where whole source and
-  // destination vectors are.
+  // 16-bit elements at least kPrefetchAbove bytes): partial rotary in place,
+  // where the rotated slices are prefetched whatever the element type, and
+  // out of place with padded strides, where whole source and destination
+  // vectors are (where either side has 16-bit elements: whole f32 and f64
+  // vectors are not prefetched).
   constexpr std::int64_t large_tokens = 1100, large_heads = 6, large_dim = 256;
   static_assert(large_tokens * (large_heads + large_heads / 2) * large_dim * 2 >= ropekit::detail::kPrefetchAbove,
                 "the large cases no longer reach the prefetching path");
