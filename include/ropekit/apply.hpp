@@ -12,6 +12,7 @@
 #include "frequencies.hpp"
 #include "isa.hpp"
 #include "kernel_call.hpp"
+#include "options.hpp"
 #include "positions.hpp"
 #include "views.hpp"
 #if defined(ROPEKIT_DISPATCH)

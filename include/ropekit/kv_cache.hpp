@@ -19,6 +19,7 @@
 #include "frequencies.hpp"
 #include "kernel_call.hpp"
 #include "multi_axis.hpp"
+#include "options.hpp"
 #include "positions.hpp"
 #include "types.hpp"
 #include "views.hpp"

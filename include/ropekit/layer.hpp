@@ -8,6 +8,7 @@
 #include "apply.hpp"
 #include "model.hpp"
 #include "multi_axis.hpp"
+#include "options.hpp"
 
 namespace ropekit {
 inline namespace ROPEKIT_ABI_NAMESPACE {

@@ -16,6 +16,7 @@
 #include "layer.hpp"
 #include "model.hpp"
 #include "multi_axis.hpp"
+#include "options.hpp"
 #include "positions.hpp"
 #include "query_scale.hpp"
 #include "reference/apply.hpp"
