@@ -341,12 +341,13 @@ inline bool resolve_where(const char* function, const CachePages& w, const Paged
   return true;
 }
 
-// The kernel's description of a cache (its map already resolved into h.map)
-// and of a source view, written in place. Built apart and then copied, the
-// copy's wide loads wait for the fields just stored (store forwarding fails):
-// about 15 ns of a bf16 decode rotate-and-store.
-template <class T>
-inline void set_cache_heads(kernel::Heads<T>& h, const PagedCache<T>& c) {
+// The kernel's description of a cache (its map already resolved into h.map;
+// H is T, or const T where the cache is read) and of a source view, written
+// in place. Built apart and then copied, the copy's wide loads wait for the
+// fields just stored (store forwarding fails): about 15 ns of a bf16 decode
+// rotate-and-store.
+template <class H, class T>
+inline void set_cache_heads(kernel::Heads<H>& h, const PagedCache<T>& c) {
   h.data = c.data;
   h.heads = c.heads;
   h.head_dim = c.head_dim;
@@ -582,7 +583,8 @@ inline void shift(Pairing pairing, const Angles& freq, PagedCache<T> cache, cons
   call.rotary_offset = options.rotary_offset;
   call.views = 1;
   detail::set_cache_heads(call.dst[0], cache);
-  call.src[0] = kernel::Heads<const T>{cache.data, cache.heads, cache.head_dim, 0, cache.head_stride, call.dst[0].map};
+  detail::set_cache_heads(call.src[0], cache);
+  call.src[0].map = call.dst[0].map;
   detail::run_kernel<Arch>(call);
 }
 
