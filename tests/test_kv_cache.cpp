@@ -911,7 +911,7 @@ TEST(Rerotate, TablesMustMatch) {
 template <class T>
 void check_norm(Pairing pairing, const ropekit::RmsNorm& norm, std::int64_t head_dim, std::int64_t rotary,
                 std::int64_t offset) {
-  const std::int64_t tokens = uniform(1, 20), qh = uniform(1, 8), kh = uniform(1, 2);
+  const std::int64_t tokens = uniform(2, 20), qh = uniform(1, 8), kh = uniform(2, 3);
   const auto freq = table(rotary);
   auto q = rk_test::random_vector<T>(std::size_t(tokens * qh * head_dim));
   auto k = rk_test::random_vector<T>(std::size_t(tokens * kh * head_dim));
@@ -922,17 +922,24 @@ void check_norm(Pairing pairing, const ropekit::RmsNorm& norm, std::int64_t head
   ropekit::ApplyOptions o;
   o.rotary_offset = offset;
   o.norm = norm;
-  const auto qv = HeadsView<T>::token_major(q.data(), tokens, qh, head_dim);
-  const auto kv = HeadsView<T>::token_major(k.data(), tokens, kh, head_dim);
+  // Q token-major, K head-major ([heads][tokens][head_dim]): every layout
+  // takes the norm.
+  auto view = [&](auto* data, int which, std::int64_t heads) {
+    using V = std::remove_pointer_t<decltype(data)>;
+    return which == 0 ? HeadsView<V>::token_major(data, tokens, heads, head_dim)
+                      : HeadsView<V>::head_major(data, tokens, heads, head_dim);
+  };
+  const auto qv = view(q.data(), 0, qh);
+  const auto kv = view(k.data(), 1, kh);
   ropekit::apply(pairing, freq, qv, kv, p, o);
   const double u = rk_test::unit_roundoff<float>();
   for (int which = 0; which < 2; ++which) {
     const std::vector<T>& src = which == 0 ? q0 : k0;
     const HeadsView<T>& got = which == 0 ? qv : kv;
-    const auto src_view = HeadsView<const T>::token_major(src.data(), tokens, got.heads, head_dim);
+    const auto src_view = view(src.data(), which, got.heads);
     std::vector<double> normed(src.size()), want(src.size());
-    const auto nv = HeadsView<double>::token_major(normed.data(), tokens, got.heads, head_dim);
-    const auto wv = HeadsView<double>::token_major(want.data(), tokens, got.heads, head_dim);
+    const auto nv = view(normed.data(), which, got.heads);
+    const auto wv = view(want.data(), which, got.heads);
     ropekit::reference::rms_norm_heads(src_view, nv, norm);
     ropekit::reference::Options ro;
     ro.rotary_offset = offset;
@@ -953,10 +960,10 @@ void check_norm(Pairing pairing, const ropekit::RmsNorm& norm, std::int64_t head
   // a T tensor, then apply).
   if (norm.round_to_storage) {
     std::vector<T> q1(q0.size()), k1(k0.size());
-    const auto q1v = HeadsView<T>::token_major(q1.data(), tokens, qh, head_dim);
-    const auto k1v = HeadsView<T>::token_major(k1.data(), tokens, kh, head_dim);
-    ropekit::rms_norm_heads(HeadsView<const T>::token_major(q0.data(), tokens, qh, head_dim), q1v, norm);
-    ropekit::rms_norm_heads(HeadsView<const T>::token_major(k0.data(), tokens, kh, head_dim), k1v, norm);
+    const auto q1v = view(q1.data(), 0, qh);
+    const auto k1v = view(k1.data(), 1, kh);
+    ropekit::rms_norm_heads(view(q0.data(), 0, qh), q1v, norm);
+    ropekit::rms_norm_heads(view(k0.data(), 1, kh), k1v, norm);
     ropekit::ApplyOptions plain;
     plain.rotary_offset = offset;
     ropekit::apply(pairing, freq, q1v, k1v, p, plain);

@@ -867,11 +867,13 @@ template <class S, class D>
 struct ViewWork {
   const kernel::Heads<const S>* src = nullptr;
   const kernel::Heads<D>* dst = nullptr;
-  bool rotate = true;       ///< false: channels copied only (V into a cache)
-  bool query = false;       ///< takes the per-token query factor
-  bool normalize = false;   ///< the head norm applies
-  Destination dest;         ///< the cache scale of an 8-bit destination, streaming stores
-  bool head_outer = false;  ///< heads farther apart than tokens: walk heads outside tokens
+  bool rotate = true;      ///< false: channels copied only (V into a cache)
+  bool query = false;      ///< takes the per-token query factor
+  bool normalize = false;  ///< the head norm applies
+  Destination dest;        ///< the cache scale of an 8-bit destination, streaming stores
+  /// Heads farther apart than tokens: walk heads outside tokens (never with
+  /// a head norm: a normalized vector is done whole, token by token).
+  bool head_outer = false;
   bool in_place = false;
   bool active() const { return src != nullptr && src->heads > 0; }
   /// Whether the channels outside the rotated slice are written as well
@@ -890,7 +892,7 @@ inline ViewWork<S, D> view_work(const kernel::Heads<const S>& src, const kernel:
   v.normalize = normalize;
   v.dest = Destination::of(scale, stream);
   v.in_place = static_cast<const void*>(src.data) == static_cast<const void*>(dst.data);
-  v.head_outer = tokens > 1 && src.heads > 1 && src.map.kind == kernel::TokenMapKind::linear &&
+  v.head_outer = !normalize && tokens > 1 && src.heads > 1 && src.map.kind == kernel::TokenMapKind::linear &&
                  dst.map.kind == kernel::TokenMapKind::linear && src.head_stride > src.token_stride;
   return v;
 }
@@ -1183,7 +1185,7 @@ inline void run_views(Pairing pairing, const kernel::Angles& a, std::int64_t tok
       // run with a row per token (or, with a per-token query scale, a run
       // per token).
       auto head_outer = [&](const auto& v) {
-        if (!v.active() || !v.rotate || !v.head_outer || v.normalize) return;
+        if (!v.active() || !v.rotate || !v.head_outer) return;
         using VS = std::remove_const_t<std::remove_pointer_t<decltype(v.src->data)>>;
         using VD = std::remove_pointer_t<decltype(v.dst->data)>;
         const bool per_token = v.query && qs.enabled;
