@@ -455,35 +455,47 @@ inline bool views_meet(const ByteView& a, const ByteView& b) {
   return true;
 }
 
+/// True when y is x itself: the same element type, data, sizes and strides
+/// (the destination of an in-place rotation).
+template <class S, class D>
+inline bool same_view(const HeadsView<const S>& x, const HeadsView<D>& y) {
+  return std::is_same<std::remove_const_t<S>, std::remove_const_t<D>>::value &&
+         static_cast<const void*>(x.data) == static_cast<const void*>(y.data) && x.tokens == y.tokens &&
+         x.heads == y.heads && x.head_dim == y.head_dim && x.token_stride == y.token_stride &&
+         x.head_stride == y.head_stride;
+}
+
 /// The views written by one call must not share memory with any other view
 /// of the call, except that a destination may be exactly its own source
-/// (in-place rotation: same data, type and strides).
+/// (in-place rotation: same data, type and strides). n <= kernel::kMaxViews.
 template <class S, class D>
 inline bool check_disjoint(const char* function, const HeadsView<const S>* src, const HeadsView<D>* dst,
                            const char* const* names, int n) {
-  auto same_view = [](const auto& x, const auto& y) {
-    return std::is_same<std::remove_const_t<S>, std::remove_const_t<D>>::value &&
-           static_cast<const void*>(x.data) == static_cast<const void*>(y.data) && x.tokens == y.tokens &&
-           x.heads == y.heads && x.head_dim == y.head_dim && x.token_stride == y.token_stride &&
-           x.head_stride == y.head_stride;
-  };
   auto report = [&](const char* written, const char* other, const char* why) {
     fail_message(std::string(function) + ": " + written + " and " + other + " share memory; " + why);
     return false;
   };
+  ByteView s[kernel::kMaxViews], d[kernel::kMaxViews];
+  bool in_place[kernel::kMaxViews];
   for (int i = 0; i < n; ++i) {
-    const ByteView di = bytes_of(dst[i]);
+    s[i] = bytes_of(src[i]);
+    d[i] = bytes_of(dst[i]);
+    in_place[i] = same_view(src[i], dst[i]);
+  }
+  for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
       if (i == j) {
-        if (!same_view(src[i], dst[i]) && views_meet(di, bytes_of(src[i])))
+        if (!in_place[i] && views_meet(d[i], s[i]))
           return report(names[2 * i + 1], names[2 * i],
                         "an output must be disjoint from its input, or the very same view (in-place rotation "
                         "needs the same data, type and strides)");
         continue;
       }
-      if (views_meet(di, bytes_of(src[j])))
+      // Both in place: this pair's bytes were compared once already (i < j).
+      if (j < i && in_place[i] && in_place[j]) continue;
+      if (views_meet(d[i], s[j]))
         return report(names[2 * i + 1], names[2 * j], "the views of one call must be disjoint");
-      if (j > i && views_meet(di, bytes_of(dst[j])))
+      if (j > i && !in_place[j] && views_meet(d[i], d[j]))
         return report(names[2 * i + 1], names[2 * j + 1], "the views of one call must be disjoint");
     }
   }
@@ -557,7 +569,9 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
   const char* needed_name = options.rotary_offset > 0 ? "rotary_offset + rotary_dim" : "rotary_dim";
   for (int v = 0; v < n; ++v) {
     if (!check_view(function, names[2 * v], src[v], needed, needed_name)) return false;
-    if (!check_view(function, names[2 * v + 1], dst[v], needed, needed_name)) return false;
+    // In place, the destination is the source (the same checks would pass).
+    if (!same_view(src[v], dst[v]) && !check_view(function, names[2 * v + 1], dst[v], needed, needed_name))
+      return false;
     auto mismatch = [&](const char* member, std::int64_t got, int other, std::int64_t want) {
       fail(function, field(names[2 * v + 1], member).c_str(), got,
            ("must equal " + field(names[2 * other], member) + " = " + std::to_string(want)).c_str());
