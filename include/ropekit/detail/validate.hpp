@@ -551,7 +551,8 @@ inline bool resolve_norm(const char* function, const std::optional<RmsNorm>& nor
   return true;
 }
 
-/// Validates every argument of a rotation call and fills `call`. Reports the
+/// Validates every argument of a rotation call and fills `call` (a
+/// default-constructed one: the views' maps are left linear). Reports the
 /// first problem (naming the argument and its value) and returns false.
 template <class S, class D, class Angles>
 inline bool prepare_call(const char* function, Pairing pairing, const Angles& angles, const HeadsView<const S>* src,
@@ -610,22 +611,21 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
   call.tokens = src[0].tokens;
   call.rotary_offset = options.rotary_offset;
   call.views = n;
-  for (int v = 0; v < n; ++v) {
+  // Field by field: the maps keep their linear default (a Heads written
+  // whole rewrites its 112-byte map, most of an f32 decode call's stores).
+  auto describe_view = [](auto& to, const auto& from, bool empty) {
+    to.data = from.data;
+    to.heads = from.heads;
+    to.head_dim = from.head_dim;
     // An empty view's strides are never used (and need not be sensible):
     // the kernel sees zeros, so it forms no pointer from them.
+    to.token_stride = empty ? 0 : from.token_stride;
+    to.head_stride = empty ? 0 : from.head_stride;
+  };
+  for (int v = 0; v < n; ++v) {
     const bool empty = src[v].heads == 0 || src[v].tokens == 0;
-    call.src[v] = kernel::Heads<const S>{src[v].data,
-                                         src[v].heads,
-                                         src[v].head_dim,
-                                         empty ? 0 : src[v].token_stride,
-                                         empty ? 0 : src[v].head_stride,
-                                         kernel::TokenMap{}};
-    call.dst[v] = kernel::Heads<D>{dst[v].data,
-                                   dst[v].heads,
-                                   dst[v].head_dim,
-                                   empty ? 0 : dst[v].token_stride,
-                                   empty ? 0 : dst[v].head_stride,
-                                   kernel::TokenMap{}};
+    describe_view(call.src[v], src[v], empty);
+    describe_view(call.dst[v], dst[v], empty);
   }
   return true;
 }
