@@ -241,22 +241,26 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
+/// A real table with an attention factor != 1 (YaRN x4 over 64 original
+/// positions), so that scaling and its inverse are exercised.
+ropekit::Frequencies yarn_table(std::int64_t rotary_dim) {
+  ropekit::RopeSpec spec;
+  spec.rotary_dim = rotary_dim;
+  spec.base = 10000.0;
+  ropekit::scaling::Yarn yarn;
+  yarn.factor = 4.0;
+  yarn.original_max_position_embeddings = 64;
+  spec.scaling = yarn;
+  return ropekit::frequencies(spec);
+}
+
 template <class S, class D, class Arch>
 void run_case(const Case& c) {
   using C = ropekit::detail::compute_t<S, D>;
   SCOPED_TRACE(c.describe());
   const std::int64_t pairs = c.rotary_dim / 2;
 
-  // Frequencies: a real table with an attention factor != 1 (YaRN) so that
-  // scaling and its inverse are exercised.
-  ropekit::RopeSpec spec;
-  spec.rotary_dim = c.rotary_dim;
-  spec.base = 10000.0;
-  ropekit::scaling::Yarn yarn;
-  yarn.factor = 4.0;
-  yarn.original_max_position_embeddings = 64;
-  spec.scaling = yarn;
-  const ropekit::Frequencies freq = ropekit::frequencies(spec);
+  const ropekit::Frequencies freq = yarn_table(c.rotary_dim);
 
   // Positions: anywhere below 2^31 on the fly; inside the table otherwise.
   const std::int64_t rows = 300;
@@ -449,14 +453,7 @@ TYPED_TEST(ApplyTest, OneTokenCallsEqualTheirTokenOfALongerCall) {
   if constexpr (std::is_same<P, Auto>::value || isa::compiled<P>) {
     constexpr std::int64_t head_dim = 128, rotary_dim = 96, q_heads = 3, k_heads = 2, rows = 4096;
     const std::int64_t tokens = std::uniform_int_distribution<std::int64_t>(2, 9)(rk_test::rng());
-    ropekit::RopeSpec spec;
-    spec.rotary_dim = rotary_dim;
-    spec.base = 10000.0;
-    ropekit::scaling::Yarn yarn;
-    yarn.factor = 4.0;
-    yarn.original_max_position_embeddings = 64;
-    spec.scaling = yarn;
-    const ropekit::Frequencies freq = ropekit::frequencies(spec);
+    const ropekit::Frequencies freq = yarn_table(rotary_dim);
     const ropekit::CosSinCache cache(freq, rows);
     // A caller's table of non-unit rows, so the inverse divides by c^2 + s^2.
     const auto cos_values = rk_test::random_vector<float>(std::size_t(rows * rotary_dim / 2));
@@ -471,73 +468,75 @@ TYPED_TEST(ApplyTest, OneTokenCallsEqualTheirTokenOfALongerCall) {
     const auto k0 = rk_test::random_vector<S>(std::size_t(tokens * k_heads * head_dim));
     // One call over [begin, begin + count) of the tokens, with the angles of
     // `source` (0 on the fly, 1 its float32-compatible angles, 2 the cache, 3
-    // the caller's table, 4 the multimodal table).
-    auto call = [&](int source, const ropekit::ApplyOptions& options, std::vector<S>& q_in, std::vector<D>& q_out,
-                    std::vector<S>& k_in, std::vector<D>& k_out, std::int64_t begin, std::int64_t count) {
+    // the caller's table, 4 the multimodal table); in place when q_out is
+    // q_in.
+    auto call = [&](Pairing pairing, int source, const ropekit::ApplyOptions& options, std::vector<S>& q_in,
+                    std::vector<D>& q_out, std::vector<S>& k_in, std::vector<D>& k_out, std::int64_t begin,
+                    std::int64_t count) {
       auto q_src = HeadsView<S>::token_major(q_in.data(), tokens, q_heads, head_dim).slice_tokens(begin, count);
       auto q_dst = HeadsView<D>::token_major(q_out.data(), tokens, q_heads, head_dim).slice_tokens(begin, count);
       auto k_src = HeadsView<S>::head_major(k_in.data(), tokens, k_heads, head_dim).slice_tokens(begin, count);
       auto k_dst = HeadsView<D>::head_major(k_out.data(), tokens, k_heads, head_dim).slice_tokens(begin, count);
       const ropekit::Positions one_axis(pos.data() + begin, count);
-      auto run_pairing = [&](Pairing pairing, const auto& angles, const ropekit::Positions& positions,
-                             ropekit::ApplyOptions o) {
+      auto run = [&](const auto& angles, const ropekit::Positions& positions) {
         if constexpr (std::is_same<S, D>::value) {
           if (static_cast<const void*>(q_in.data()) == static_cast<const void*>(q_out.data()))
-            return ropekit::apply<P>(pairing, angles, q_dst, k_dst, positions, o);
+            return ropekit::apply<P>(pairing, angles, q_dst, k_dst, positions, options);
         }
-        ropekit::apply_into<P>(pairing, angles, q_src, q_dst, k_src, k_dst, positions, o);
+        ropekit::apply_into<P>(pairing, angles, q_src, q_dst, k_src, k_dst, positions, options);
       };
-      const Pairing pairing = options.rotary_offset % 2 == 0 ? Pairing::neox : Pairing::interleaved;
       switch (source) {
         case 0:
         case 1:
-          return run_pairing(pairing, freq, one_axis, options);
+          return run(freq, one_axis);
         case 2:
-          return run_pairing(pairing, cache, one_axis, options);
+          return run(cache, one_axis);
         case 3:
-          return run_pairing(pairing, table, one_axis, options);
+          return run(table, one_axis);
         default:
-          return run_pairing(pairing, axes, ropekit::Positions::axes(pos.data() + begin, count, 3, tokens), options);
+          return run(axes, ropekit::Positions::axes(pos.data() + begin, count, 3, tokens));
       }
     };
-    for (int source = 0; source < 5; ++source)
-      for (auto direction : {ropekit::Direction::forward, ropekit::Direction::inverse})
-        for (std::int64_t offset : {0, 16, 31})
-          for (bool extras : {false, true})
-            for (bool in_place : {true, false}) {
-              if (in_place && !std::is_same<S, D>::value) continue;
-              ropekit::ApplyOptions options;
-              options.direction = direction;
-              options.rotary_offset = offset == 31 ? 1 : offset;  // odd: interleaved pairs at an odd channel
-              if (source == 1) options.angle_mode = ropekit::AngleMode::float32_compatible;
-              if (extras) {
-                options.query_scale = ropekit::PositionQueryScale{0.1, 0.0, 8.0};
-                options.norm = ropekit::RmsNorm{weight.data(), head_dim, 1e-6, offset == 16, false};
-              }
-              SCOPED_TRACE("source " + std::to_string(source) +
-                           (direction == ropekit::Direction::inverse ? " inverse" : "") + " offset " +
-                           std::to_string(options.rotary_offset) + (extras ? " query scale, norm" : "") +
-                           (in_place ? " in place" : " out of place") + ", tokens " + std::to_string(tokens));
-              std::vector<S> q_whole = q0, k_whole = k0, q_single = q0, k_single = k0;
-              std::vector<D> q_whole_out(q0.size(), rk_test::poison<D>()), k_whole_out(k0.size(), rk_test::poison<D>());
-              std::vector<D> q_single_out = q_whole_out, k_single_out = k_whole_out;
-              if (in_place) {
-                if constexpr (std::is_same<S, D>::value) {
-                  call(source, options, q_whole, q_whole, k_whole, k_whole, 0, tokens);
-                  for (std::int64_t t = 0; t < tokens; ++t)
-                    call(source, options, q_single, q_single, k_single, k_single, t, 1);
-                  EXPECT_EQ(std::memcmp(q_whole.data(), q_single.data(), q_whole.size() * sizeof(S)), 0);
-                  EXPECT_EQ(std::memcmp(k_whole.data(), k_single.data(), k_whole.size() * sizeof(S)), 0);
+    for (Pairing pairing : {Pairing::neox, Pairing::interleaved})
+      for (int source = 0; source < 5; ++source)
+        for (auto direction : {ropekit::Direction::forward, ropekit::Direction::inverse})
+          for (std::int64_t offset : {0, 1, 32})  // 1: pairs start at an odd channel
+            for (bool extras : {false, true})
+              for (bool in_place : {true, false}) {
+                if (in_place && !std::is_same<S, D>::value) continue;
+                ropekit::ApplyOptions options;
+                options.direction = direction;
+                options.rotary_offset = offset;
+                if (source == 1) options.angle_mode = ropekit::AngleMode::float32_compatible;
+                if (extras) {
+                  options.query_scale = ropekit::PositionQueryScale{0.1, 0.0, 8.0};
+                  options.norm = ropekit::RmsNorm{weight.data(), head_dim, 1e-6, pairing == Pairing::neox, false};
                 }
-              } else {
-                call(source, options, q_whole, q_whole_out, k_whole, k_whole_out, 0, tokens);
-                for (std::int64_t t = 0; t < tokens; ++t)
-                  call(source, options, q_single, q_single_out, k_single, k_single_out, t, 1);
-                EXPECT_EQ(std::memcmp(q_whole_out.data(), q_single_out.data(), q_whole_out.size() * sizeof(D)), 0);
-                EXPECT_EQ(std::memcmp(k_whole_out.data(), k_single_out.data(), k_whole_out.size() * sizeof(D)), 0);
+                SCOPED_TRACE(std::string(pairing == Pairing::neox ? "neox" : "interleaved") + ", source " +
+                             std::to_string(source) + (direction == ropekit::Direction::inverse ? " inverse" : "") +
+                             " offset " + std::to_string(options.rotary_offset) + (extras ? " query scale, norm" : "") +
+                             (in_place ? " in place" : " out of place") + ", tokens " + std::to_string(tokens));
+                std::vector<S> q_whole = q0, k_whole = k0, q_single = q0, k_single = k0;
+                std::vector<D> q_whole_out(q0.size(), rk_test::poison<D>()),
+                    k_whole_out(k0.size(), rk_test::poison<D>());
+                std::vector<D> q_single_out = q_whole_out, k_single_out = k_whole_out;
+                if (in_place) {
+                  if constexpr (std::is_same<S, D>::value) {
+                    call(pairing, source, options, q_whole, q_whole, k_whole, k_whole, 0, tokens);
+                    for (std::int64_t t = 0; t < tokens; ++t)
+                      call(pairing, source, options, q_single, q_single, k_single, k_single, t, 1);
+                    EXPECT_EQ(std::memcmp(q_whole.data(), q_single.data(), q_whole.size() * sizeof(S)), 0);
+                    EXPECT_EQ(std::memcmp(k_whole.data(), k_single.data(), k_whole.size() * sizeof(S)), 0);
+                  }
+                } else {
+                  call(pairing, source, options, q_whole, q_whole_out, k_whole, k_whole_out, 0, tokens);
+                  for (std::int64_t t = 0; t < tokens; ++t)
+                    call(pairing, source, options, q_single, q_single_out, k_single, k_single_out, t, 1);
+                  EXPECT_EQ(std::memcmp(q_whole_out.data(), q_single_out.data(), q_whole_out.size() * sizeof(D)), 0);
+                  EXPECT_EQ(std::memcmp(k_whole_out.data(), k_single_out.data(), k_whole_out.size() * sizeof(D)), 0);
+                }
+                if (::testing::Test::HasFailure()) return;
               }
-              if (::testing::Test::HasFailure()) return;
-            }
   }
 }
 
