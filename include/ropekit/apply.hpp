@@ -23,8 +23,10 @@
 // validated, the angle source resolved into a kernel::Call of plain data) ->
 // detail::run_kernel (the instruction set: the one named, the best compiled,
 // or, with ropekit::dispatch, the one chosen at run time) ->
-// detail::rotate_call<Isa, S, D> (detail/kernel.hpp: coefficient rows from
-// the angle source, then the rotation of every head, stored as D).
+// detail::rotate_call<Isa, S, D> -> detail::run_views (detail/kernel.hpp:
+// run_one_token for a call of one token, run_blocks for the others; each
+// fills coefficient rows from the angle source, then rotates every head,
+// stored as D).
 
 namespace ropekit {
 inline namespace ROPEKIT_ABI_NAMESPACE {
