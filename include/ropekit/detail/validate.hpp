@@ -612,7 +612,7 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
   call.rotary_offset = options.rotary_offset;
   call.views = n;
   // Field by field: the maps keep their linear default (a Heads written
-  // whole rewrites its 112-byte map, most of an f32 decode call's stores).
+  // whole rewrites its 112-byte map).
   auto describe_view = [](auto& to, const auto& from, bool empty) {
     to.data = from.data;
     to.heads = from.heads;
