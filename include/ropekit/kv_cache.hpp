@@ -342,10 +342,10 @@ inline bool resolve_where(const char* function, const CachePages& w, const Paged
 }
 
 // The kernel's description of a cache (its map already resolved into h.map;
-// H is T, or const T where the cache is read) and of a source view, written
-// in place. Built apart and then copied, the copy's wide loads wait for the
-// fields just stored (store forwarding fails): about 15 ns of a bf16 decode
-// rotate-and-store.
+// H is T, or const T where the cache is read), written in place as views are
+// by set_view_heads. Built apart and then copied, the copy's wide loads wait
+// for the fields just stored (store forwarding fails): about 15 ns of a bf16
+// decode rotate-and-store.
 template <class H, class T>
 inline void set_cache_heads(kernel::Heads<H>& h, const PagedCache<T>& c) {
   h.data = c.data;
@@ -353,16 +353,6 @@ inline void set_cache_heads(kernel::Heads<H>& h, const PagedCache<T>& c) {
   h.head_dim = c.head_dim;
   h.token_stride = 0;
   h.head_stride = c.head_stride;
-}
-
-template <class T>
-inline void set_source_heads(kernel::Heads<const T>& h, const HeadsView<const T>& v) {
-  h.data = v.data;
-  h.heads = v.heads;
-  h.head_dim = v.head_dim;
-  const bool empty = v.heads == 0 || v.tokens == 0;
-  h.token_stride = empty ? 0 : v.token_stride;
-  h.head_stride = empty ? 0 : v.head_stride;
 }
 
 /// Runs a validated store call on the instruction set Arch names.
@@ -512,8 +502,8 @@ inline void rotate_and_store(Pairing pairing, const Angles& angles, HeadsView<S>
   call.rotary_offset = o.rotary_offset;
   call.q_src = q_call.src[0];
   call.q_dst = q_call.dst[0];
-  detail::set_source_heads(call.k_src, ck);
-  detail::set_source_heads(call.v_src, cv);
+  detail::set_view_heads(call.k_src, ck);
+  detail::set_view_heads(call.v_src, cv);
   detail::set_cache_heads(call.k_dst, k_cache);
   detail::set_cache_heads(call.v_dst, v_cache);
   call.k_scale = options.k_scale;

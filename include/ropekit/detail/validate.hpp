@@ -551,6 +551,21 @@ inline bool resolve_norm(const char* function, const std::optional<RmsNorm>& nor
   return true;
 }
 
+/// The kernel's description of a validated view, written field by field
+/// into h: its map keeps what it holds (linear by default; a Heads assigned
+/// whole rewrites its 112-byte map, and copying one built apart waits on
+/// store forwarding). An empty view's strides are never used (and need not
+/// be sensible): the kernel sees zeros, so it forms no pointer from them.
+template <class H, class V>
+inline void set_view_heads(kernel::Heads<H>& h, const HeadsView<V>& v) {
+  h.data = v.data;
+  h.heads = v.heads;
+  h.head_dim = v.head_dim;
+  const bool empty = v.heads == 0 || v.tokens == 0;
+  h.token_stride = empty ? 0 : v.token_stride;
+  h.head_stride = empty ? 0 : v.head_stride;
+}
+
 /// Validates every argument of a rotation call and fills `call` (a
 /// default-constructed one: the views' maps are left linear). Reports the
 /// first problem (naming the argument and its value) and returns false.
@@ -611,21 +626,9 @@ inline bool prepare_call(const char* function, Pairing pairing, const Angles& an
   call.tokens = src[0].tokens;
   call.rotary_offset = options.rotary_offset;
   call.views = n;
-  // Field by field: the maps keep their linear default (a Heads written
-  // whole rewrites its 112-byte map).
-  auto describe_view = [](auto& to, const auto& from, bool empty) {
-    to.data = from.data;
-    to.heads = from.heads;
-    to.head_dim = from.head_dim;
-    // An empty view's strides are never used (and need not be sensible):
-    // the kernel sees zeros, so it forms no pointer from them.
-    to.token_stride = empty ? 0 : from.token_stride;
-    to.head_stride = empty ? 0 : from.head_stride;
-  };
   for (int v = 0; v < n; ++v) {
-    const bool empty = src[v].heads == 0 || src[v].tokens == 0;
-    describe_view(call.src[v], src[v], empty);
-    describe_view(call.dst[v], dst[v], empty);
+    set_view_heads(call.src[v], src[v]);
+    set_view_heads(call.dst[v], dst[v]);
   }
   return true;
 }
