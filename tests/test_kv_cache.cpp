@@ -229,6 +229,9 @@ void check_store(Layout layout, Addressing addressing, Pairing pairing, const St
   ropekit::StoreOptions options;
   options.rotation.rotary_offset = shape.offset;
   if (is_fp8<KD>) options.k_scale = 0.05 + double(uniform(0, 100)) / 50, options.v_scale = 0.5;
+  // Non-temporal stores into the caches, or regular ones: the same values.
+  options.streaming = uniform(0, 1) == 1;
+  SCOPED_TRACE(options.streaming ? "streaming stores" : "regular stores");
   std::vector<float> weight(static_cast<std::size_t>(D));
   for (auto& w : weight) w = float(std::uniform_real_distribution<double>(0.5, 1.5)(rk_test::rng()));
   if (with_norm) options.rotation.norm = ropekit::RmsNorm{weight.data(), D, 1e-6, false, false};
@@ -483,6 +486,71 @@ void fp8_store_suite() {
 
 TEST(Fp8Stores, E4m3OnEveryInstructionSet) { fp8_store_suite<e4m3>(); }
 TEST(Fp8Stores, E5m2OnEveryInstructionSet) { fp8_store_suite<e5m2>(); }
+
+/// A NaN of T with the given payload bits: signaling where the quiet bit is
+/// clear (a conversion through float would set it).
+template <class T>
+T nan_with_payload(std::uint32_t payload) {
+  T x;
+  if constexpr (std::is_same<T, float>::value) {
+    const std::uint32_t bits = 0x7f800000u | (payload & 0x7fffffu);
+    std::memcpy(&x, &bits, sizeof x);
+  } else {
+    const int mantissa = std::is_same<T, f16>::value ? 10 : 7;
+    const std::uint32_t exponent = (std::is_same<T, f16>::value ? 0x1fu : 0xffu) << mantissa;
+    x.bits = std::uint16_t(exponent | (payload & ((1u << mantissa) - 1u)));
+  }
+  return x;
+}
+
+// V lands in a cache of its own type without a scale as it was given, bit
+// for bit: signaling NaNs stay signaling and payloads stay, with regular and
+// streaming stores, whatever the head size and the entries' alignment.
+template <class T>
+void v_copied_bit_for_bit() {
+  for (bool streaming : {false, true})
+    for (std::int64_t head_dim : {40, 64, 128, 200}) {
+      SCOPED_TRACE(std::string(streaming ? "streaming" : "regular") + ", head_dim " + std::to_string(head_dim));
+      const std::int64_t n = uniform(1, 9), kv_heads = uniform(1, 3), page = 4, pages = 5;
+      const auto freq = table(head_dim);
+      auto q = rk_test::random_vector<T>(std::size_t(n * kv_heads * head_dim));
+      const auto k = rk_test::random_vector<T>(std::size_t(n * kv_heads * head_dim));
+      auto v = rk_test::random_vector<T>(std::size_t(n * kv_heads * head_dim));
+      for (std::size_t i = std::size_t(uniform(0, 6)); i < v.size(); i += 7)
+        v[i] = nan_with_payload<T>(std::uint32_t(uniform(1, 0x3f)) | (i % 2 == 0 ? 0u : 0x40u));
+      // One element of slack in front, at random: entries at any alignment.
+      const std::size_t slack = std::size_t(uniform(0, 1));
+      std::vector<T> kc(slack + std::size_t(pages * page * kv_heads * head_dim), cache_poison<T>());
+      std::vector<T> vc(kc.size(), cache_poison<T>());
+      std::vector<std::int64_t> slots(static_cast<std::size_t>(n)), positions(static_cast<std::size_t>(n));
+      for (std::int64_t t = 0; t < n; ++t) slots[std::size_t(t)] = 2 * t + 1, positions[std::size_t(t)] = 100 * t;
+      ropekit::StoreOptions options;
+      options.streaming = streaming;
+      const auto qv = HeadsView<T>::token_major(q.data(), n, kv_heads, head_dim);
+      ropekit::rotate_and_store(Pairing::neox, freq, HeadsView<const T>(qv), qv,
+                                HeadsView<const T>::token_major(k.data(), n, kv_heads, head_dim),
+                                HeadsView<const T>::token_major(v.data(), n, kv_heads, head_dim),
+                                PagedCache<T>::nhd(kc.data() + slack, pages, page, kv_heads, head_dim),
+                                PagedCache<T>::nhd(vc.data() + slack, pages, page, kv_heads, head_dim),
+                                ropekit::CacheSlots{slots.data(), n}, positions, options);
+      const std::size_t entry = std::size_t(kv_heads * head_dim);
+      std::vector<bool> in_entry(vc.size(), false);
+      for (std::int64_t t = 0; t < n; ++t) {
+        const std::size_t at = slack + std::size_t(slots[std::size_t(t)]) * entry;
+        ASSERT_EQ(std::memcmp(vc.data() + at, v.data() + std::size_t(t) * entry, sizeof(T) * entry), 0)
+            << "V of token " << t;
+        for (std::size_t i = 0; i < entry; ++i) in_entry[at + i] = true;
+      }
+      for (std::size_t i = 0; i < vc.size(); ++i)
+        if (!in_entry[i]) {
+          ASSERT_TRUE(same_bits(vc[i], cache_poison<T>())) << "V written at element " << i;
+        }
+    }
+}
+
+TEST(RotateAndStore, VCopiedBitForBitF32) { v_copied_bit_for_bit<float>(); }
+TEST(RotateAndStore, VCopiedBitForBitF16) { v_copied_bit_for_bit<f16>(); }
+TEST(RotateAndStore, VCopiedBitForBitBf16) { v_copied_bit_for_bit<ropekit::bf16>(); }
 
 // DeepSeek's MLA: the rotary slice of Q in place (a view of its last 64
 // channels), k_pe rotated into the rope cache, the latent copied into its own.

@@ -46,6 +46,9 @@
 //                                                 (non-temporal; regular stores where the instruction
 //                                                 set has none or p is not aligned: that fallback is in
 //                                                 detail/kernel.hpp, next to the other stores)
+//  copy_bytes<Isa>(void* y, const void* x, bytes, stream, tag)   bytes copied (the buffers do not
+//                                                 overlap), by non-temporal stores where stream asks
+//                                                 for them and the instruction set has them
 //  stream_fence<Isa>(tag)                         orders them before later stores
 //  multiply_add / multiply_sub<Isa, C>(a, b, c)   a * b + c / a * b - c, one rounding (fused) on every
 //                                                 instruction set with an FMA unit; sse2 has none and
@@ -240,6 +243,10 @@ ROPEKIT_INLINE bool any_lane(const ibatch_t<Isa>& v, const isa::generic&) {
 }
 template <class Isa>
 ROPEKIT_INLINE void stream_fence(const isa::generic&) {}
+template <class Isa>
+ROPEKIT_INLINE void copy_bytes(void* y, const void* x, std::int64_t bytes, bool, const isa::generic&) {
+  std::memcpy(y, x, std::size_t(bytes));
+}
 
 template <class Isa, class C>
 ROPEKIT_INLINE batch_t<Isa, C> multiply_add(const batch_t<Isa, C>& a, const batch_t<Isa, C>& b,

@@ -158,6 +158,18 @@ template <class Isa>
 ROPEKIT_INLINE void stream_whole(bf16* p, const avx2_float& v, const isa::avx2&) {
   stream_bytes_avx2(p, bf16_bits_avx2(v));
 }
+template <class Isa>
+ROPEKIT_INLINE void copy_bytes(void* y, const void* x, std::int64_t bytes, bool stream, const isa::avx2&) {
+  char* to = static_cast<char*>(y);
+  const char* from = static_cast<const char*>(x);
+  std::int64_t i = 0;
+  if (stream && (reinterpret_cast<std::uintptr_t>(to) & 31) == 0) {
+    for (; i + 32 <= bytes; i += 32)
+      _mm256_stream_si256(reinterpret_cast<__m256i*>(to + i),
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from + i)));
+  }
+  std::memcpy(to + i, from + i, std::size_t(bytes - i));
+}
 
 template <class Isa>
 ROPEKIT_INLINE void store_as_float(float* p, const avx2_double& v, const isa::avx2&) {

@@ -178,6 +178,23 @@ ROPEKIT_INLINE void stream_whole(bf16* p, const avx512_float& v, const isa::avx5
   stream_bytes_avx512(p, bf16_bits_avx512(v));
 }
 template <class Isa>
+ROPEKIT_INLINE void copy_bytes(void* y, const void* x, std::int64_t bytes, bool stream, const isa::avx512&) {
+  char* to = static_cast<char*>(y);
+  const char* from = static_cast<const char*>(x);
+  std::int64_t i = 0;
+  if (stream && (reinterpret_cast<std::uintptr_t>(to) & 63) == 0) {
+    for (; i + 64 <= bytes; i += 64)
+      _mm512_stream_si512(reinterpret_cast<__m512i*>(to + i), _mm512_loadu_si512(from + i));
+  }
+  for (; i + 32 <= bytes; i += 32)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(to + i),
+                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from + i)));
+  if (i < bytes) {
+    const __mmask64 rest = _cvtu64_mask64((std::uint64_t(1) << unsigned(bytes - i)) - 1u);
+    _mm512_mask_storeu_epi8(to + i, rest, _mm512_maskz_loadu_epi8(rest, from + i));
+  }
+}
+template <class Isa>
 ROPEKIT_INLINE void store_as_float(float* p, const avx512_double& v, const isa::avx512&) {
   _mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
 }

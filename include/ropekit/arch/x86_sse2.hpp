@@ -83,6 +83,17 @@ ROPEKIT_INLINE void stream_whole(float* p, const xsimd::batch<float, xsimd::sse2
   if ((reinterpret_cast<std::uintptr_t>(p) & 15) == 0) return _mm_stream_ps(p, v);
   _mm_storeu_ps(p, v);
 }
+template <class Isa>
+ROPEKIT_INLINE void copy_bytes(void* y, const void* x, std::int64_t bytes, bool stream, const isa::sse2&) {
+  char* to = static_cast<char*>(y);
+  const char* from = static_cast<const char*>(x);
+  std::int64_t i = 0;
+  if (stream && (reinterpret_cast<std::uintptr_t>(to) & 15) == 0) {
+    for (; i + 16 <= bytes; i += 16)
+      _mm_stream_si128(reinterpret_cast<__m128i*>(to + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i)));
+  }
+  std::memcpy(to + i, from + i, std::size_t(bytes - i));
+}
 /// Orders the non-temporal stores before every later store (SFENCE).
 template <class Isa>
 ROPEKIT_INLINE void stream_fence(const isa::sse2&) {
