@@ -104,6 +104,16 @@ struct StoreShape {
   std::int64_t tokens, q_heads, kv_heads, head_dim, rotary_dim, offset, page_size;
 };
 
+/// n elements of T, poisoned, from a 64-byte boundary inside `buffer` (so
+/// whole-line stores, streaming ones too, are taken where entries allow).
+template <class T>
+T* line_aligned(std::vector<T>& buffer, std::size_t n, T poison) {
+  const std::size_t extra = 64 / sizeof(T);
+  buffer.assign(n + extra, poison);
+  const std::uintptr_t at = reinterpret_cast<std::uintptr_t>(buffer.data());
+  return buffer.data() + ((64 - at % 64) % 64) / sizeof(T);
+}
+
 /// A paged K and V cache pair of one layout, poisoned.
 template <class KD>
 struct Caches {
@@ -112,17 +122,15 @@ struct Caches {
   Caches(Layout layout, std::int64_t pages, std::int64_t page_size, std::int64_t heads, std::int64_t head_dim) {
     const std::size_t n = std::size_t(pages * page_size * heads * head_dim);
     if (layout == Layout::interleaved) {
-      k_buffer.assign(2 * n, cache_poison<KD>());
-      const auto kv = ropekit::kv_interleaved(k_buffer.data(), pages, page_size, heads, head_dim);
+      const auto kv =
+          ropekit::kv_interleaved(line_aligned(k_buffer, 2 * n, cache_poison<KD>()), pages, page_size, heads, head_dim);
       k = kv.k;
       v = kv.v;
       return;
     }
-    k_buffer.assign(n, cache_poison<KD>());
-    v_buffer.assign(n, cache_poison<KD>());
     auto make = layout == Layout::nhd ? &PagedCache<KD>::nhd : &PagedCache<KD>::hnd;
-    k = make(k_buffer.data(), pages, page_size, heads, head_dim);
-    v = make(v_buffer.data(), pages, page_size, heads, head_dim);
+    k = make(line_aligned(k_buffer, n, cache_poison<KD>()), pages, page_size, heads, head_dim);
+    v = make(line_aligned(v_buffer, n, cache_poison<KD>()), pages, page_size, heads, head_dim);
   }
 };
 
@@ -518,10 +526,12 @@ void v_copied_bit_for_bit() {
       auto v = rk_test::random_vector<T>(std::size_t(n * kv_heads * head_dim));
       for (std::size_t i = std::size_t(uniform(0, 6)); i < v.size(); i += 7)
         v[i] = nan_with_payload<T>(std::uint32_t(uniform(1, 0x3f)) | (i % 2 == 0 ? 0u : 0x40u));
-      // One element of slack in front, at random: entries at any alignment.
-      const std::size_t slack = std::size_t(uniform(0, 1));
-      std::vector<T> kc(slack + std::size_t(pages * page * kv_heads * head_dim), cache_poison<T>());
-      std::vector<T> vc(kc.size(), cache_poison<T>());
+      // Caches from a line boundary or one element past it, at random:
+      // whole-line stores where entries allow, partial ones elsewhere.
+      const std::size_t slack = std::size_t(uniform(0, 1)), n_cache = std::size_t(pages * page * kv_heads * head_dim);
+      std::vector<T> k_buffer, v_buffer;
+      T* const kc = line_aligned(k_buffer, n_cache + 1, cache_poison<T>()) + slack;
+      T* const vc = line_aligned(v_buffer, n_cache + 1, cache_poison<T>()) + slack;
       std::vector<std::int64_t> slots(static_cast<std::size_t>(n)), positions(static_cast<std::size_t>(n));
       for (std::int64_t t = 0; t < n; ++t) slots[std::size_t(t)] = 2 * t + 1, positions[std::size_t(t)] = 100 * t;
       ropekit::StoreOptions options;
@@ -530,23 +540,67 @@ void v_copied_bit_for_bit() {
       ropekit::rotate_and_store(Pairing::neox, freq, HeadsView<const T>(qv), qv,
                                 HeadsView<const T>::token_major(k.data(), n, kv_heads, head_dim),
                                 HeadsView<const T>::token_major(v.data(), n, kv_heads, head_dim),
-                                PagedCache<T>::nhd(kc.data() + slack, pages, page, kv_heads, head_dim),
-                                PagedCache<T>::nhd(vc.data() + slack, pages, page, kv_heads, head_dim),
+                                PagedCache<T>::nhd(kc, pages, page, kv_heads, head_dim),
+                                PagedCache<T>::nhd(vc, pages, page, kv_heads, head_dim),
                                 ropekit::CacheSlots{slots.data(), n}, positions, options);
       const std::size_t entry = std::size_t(kv_heads * head_dim);
-      std::vector<bool> in_entry(vc.size(), false);
+      // The whole buffer: the tokens' entries hold V, the rest is poison.
+      std::vector<bool> in_entry(v_buffer.size(), false);
+      const std::size_t base = std::size_t(vc - v_buffer.data());
       for (std::int64_t t = 0; t < n; ++t) {
-        const std::size_t at = slack + std::size_t(slots[std::size_t(t)]) * entry;
-        ASSERT_EQ(std::memcmp(vc.data() + at, v.data() + std::size_t(t) * entry, sizeof(T) * entry), 0)
-            << "V of token " << t;
-        for (std::size_t i = 0; i < entry; ++i) in_entry[at + i] = true;
+        const std::size_t at = std::size_t(slots[std::size_t(t)]) * entry;
+        ASSERT_EQ(std::memcmp(vc + at, v.data() + std::size_t(t) * entry, sizeof(T) * entry), 0) << "V of token " << t;
+        for (std::size_t i = 0; i < entry; ++i) in_entry[base + at + i] = true;
       }
-      for (std::size_t i = 0; i < vc.size(); ++i)
+      for (std::size_t i = 0; i < v_buffer.size(); ++i)
         if (!in_entry[i]) {
-          ASSERT_TRUE(same_bits(vc[i], cache_poison<T>())) << "V written at element " << i;
+          ASSERT_TRUE(same_bits(v_buffer[i], cache_poison<T>())) << "V written at element " << i;
         }
     }
 }
+
+// Keys small enough that their rotations are subnormal in the cache type,
+// streamed into a line-aligned cache: the same bits as the unfused rotation
+// (whose subnormal rounding test_apply checks), every way of storing.
+template <class T>
+void subnormal_keys_streamed() {
+  const std::int64_t n = 6, kv_heads = 2, head_dim = 128, page = 4, pages = 3;
+  const auto freq = table(head_dim);
+  // Below the smallest normal: 2^-126 for bf16, 2^-14 for f16.
+  const double tiny = std::is_same<T, f16>::value ? std::ldexp(1.0, -16) : std::ldexp(1.0, -128);
+  std::vector<T> k(static_cast<std::size_t>(n * kv_heads * head_dim)), q = k;
+  for (auto& x : k)
+    x = ropekit::from_float<T>(float(std::uniform_real_distribution<double>(-4, 4)(rk_test::rng()) * tiny));
+  const auto v = rk_test::random_vector<T>(k.size());
+  std::vector<std::int64_t> slots(static_cast<std::size_t>(n)), positions(static_cast<std::size_t>(n));
+  for (std::int64_t t = 0; t < n; ++t) slots[std::size_t(t)] = t, positions[std::size_t(t)] = 37 * t + 5;
+  std::vector<T> expected(k.size());
+  const auto kv = HeadsView<const T>::token_major(k.data(), n, kv_heads, head_dim);
+  ropekit::apply_into(Pairing::neox, freq, kv, HeadsView<T>::token_major(expected.data(), n, kv_heads, head_dim),
+                      positions);
+  std::size_t subnormal = 0;
+  const unsigned exponent = std::is_same<T, f16>::value ? 0x7c00u : 0x7f80u;
+  for (const T& x : expected) subnormal += (x.bits & exponent) == 0 && (x.bits & 0x7fffu) != 0;
+  ASSERT_GT(subnormal, expected.size() / 2) << "the rotated keys should be subnormal";
+  std::vector<T> k_buffer, v_buffer;
+  const std::size_t n_cache = std::size_t(pages * page * kv_heads * head_dim);
+  T* const kc = line_aligned(k_buffer, n_cache, cache_poison<T>());
+  T* const vc = line_aligned(v_buffer, n_cache, cache_poison<T>());
+  ropekit::StoreOptions options;
+  options.streaming = true;
+  const auto qv = HeadsView<T>::token_major(q.data(), n, kv_heads, head_dim);
+  ropekit::rotate_and_store(Pairing::neox, freq, HeadsView<const T>(qv), qv, kv,
+                            HeadsView<const T>::token_major(v.data(), n, kv_heads, head_dim),
+                            PagedCache<T>::nhd(kc, pages, page, kv_heads, head_dim),
+                            PagedCache<T>::nhd(vc, pages, page, kv_heads, head_dim),
+                            ropekit::CacheSlots{slots.data(), n}, positions, options);
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    ASSERT_TRUE(same_bits(kc[i], expected[i]))
+        << "element " << i << ": " << ropekit::to_float(kc[i]) << " want " << ropekit::to_float(expected[i]);
+}
+
+TEST(RotateAndStore, SubnormalKeysStreamedF16) { subnormal_keys_streamed<f16>(); }
+TEST(RotateAndStore, SubnormalKeysStreamedBf16) { subnormal_keys_streamed<bf16>(); }
 
 TEST(RotateAndStore, VCopiedBitForBitF32) { v_copied_bit_for_bit<float>(); }
 TEST(RotateAndStore, VCopiedBitForBitF16) { v_copied_bit_for_bit<f16>(); }

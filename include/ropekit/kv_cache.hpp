@@ -114,10 +114,15 @@ struct StoreOptions {
   /// Write the cache entries with non-temporal (streaming) stores where the
   /// CPU has them (x86-64): they go to memory without first reading each
   /// line into the caches, which makes writing entries that are not cached
-  /// (decode steps over a large cache, long prefills) two to three times
-  /// cheaper, at the price of a memory read when attention reads them next.
-  /// Leave it off when the entries are read again soon while still cached
-  /// (a short prefill followed by its attention).
+  /// (a batch of decode steps over a large cache, long prefills) two to
+  /// three times cheaper, at the price of a memory read when attention
+  /// reads them next. The call ends with a fence that waits for its stores
+  /// to leave the core: for a call of one token that wait costs more than
+  /// streaming saves (Llama-3-8B bf16 K and V: about 1.4 us against 0.7 us
+  /// with regular stores, while a batch of 32 decode steps took 0.56-0.59
+  /// us per token against 1.0). Leave it off for single tokens, and when
+  /// the entries are read again soon while still cached (a short prefill
+  /// followed by its attention).
   bool streaming = false;
 };
 

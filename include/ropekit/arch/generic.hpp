@@ -24,6 +24,10 @@
 //  narrow_two<Isa>(H* p, H* q, a, b, tag)         narrow(p, a) and narrow(q, b) where converting two
 //                                                 batches at once is cheaper, returning true; false
 //                                                 (nothing stored) where it is not
+//  stream_joined<Isa>(H* p, a, b, tag)            a and b streamed one after the other at p (2 * size
+//                                                 elements) by one wide non-temporal store, returning
+//                                                 true; false (nothing stored) where the instruction set
+//                                                 has no such store or p is not aligned to it
 //  widen_partial / narrow_partial (.., n, tag)    the first n < size lanes (others zero on load;
 //                                                 nothing past p + n read or written)
 //  load_partial / store_partial<Isa>(T*, .., n)   the same for float and double
@@ -119,6 +123,10 @@ ROPEKIT_INLINE void narrow(bf16* p, const batch_t<Isa, float>& v, const isa::gen
 }
 template <class Isa, class H>
 ROPEKIT_INLINE bool narrow_two(H*, H*, const batch_t<Isa, float>&, const batch_t<Isa, float>&, const isa::generic&) {
+  return false;
+}
+template <class Isa, class H>
+ROPEKIT_INLINE bool stream_joined(H*, const batch_t<Isa, float>&, const batch_t<Isa, float>&, const isa::generic&) {
   return false;
 }
 

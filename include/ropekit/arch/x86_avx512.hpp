@@ -177,6 +177,21 @@ template <class Isa>
 ROPEKIT_INLINE void stream_whole(bf16* p, const avx512_float& v, const isa::avx512&) {
   stream_bytes_avx512(p, bf16_bits_avx512(v));
 }
+/// 32 16-bit values in one 64-byte non-temporal store, when p is aligned to it.
+inline bool stream_line_avx512(void* p, __m256i low, __m256i high) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 63) != 0) return false;
+  _mm512_stream_si512(static_cast<__m512i*>(p), _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1));
+  return true;
+}
+template <class Isa>
+ROPEKIT_INLINE bool stream_joined(f16* p, const avx512_float& a, const avx512_float& b, const isa::avx512&) {
+  return stream_line_avx512(p, _mm512_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                            _mm512_cvtps_ph(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+template <class Isa>
+ROPEKIT_INLINE bool stream_joined(bf16* p, const avx512_float& a, const avx512_float& b, const isa::avx512&) {
+  return stream_line_avx512(p, bf16_bits_avx512(a), bf16_bits_avx512(b));
+}
 template <class Isa>
 ROPEKIT_INLINE void copy_bytes(void* y, const void* x, std::int64_t bytes, bool stream, const isa::avx512&) {
   char* to = static_cast<char*>(y);
@@ -264,6 +279,19 @@ ROPEKIT_INLINE bool narrow_two(bf16* p, bf16* q, const avx512_float& a, const av
 template <class Isa>
 ROPEKIT_INLINE void narrow_partial(bf16* p, const avx512_float& v, std::int64_t n, const isa::avx512_bf16&) {
   _mm256_mask_storeu_epi16(p, first_lanes16(n), bf16_bits_avx512_bf16(v));
+}
+/// Both batches by one VCVTNE2PS2BF16 when neither has a subnormal lane.
+template <class Isa>
+ROPEKIT_INLINE bool stream_joined(bf16* p, const avx512_float& a, const avx512_float& b, const isa::avx512_bf16&) {
+  if ((reinterpret_cast<std::uintptr_t>(p) & 63) != 0) return false;
+  if (ROPEKIT_LIKELY(_kortestz_mask16_u8(_mm512_fpclass_ps_mask(a, 0x20), _mm512_fpclass_ps_mask(b, 0x20)))) {
+    const __m512bh h = _mm512_cvtne2ps_pbh(b, a);  // a's lanes low, b's high
+    __m512i bits;
+    std::memcpy(&bits, &h, sizeof bits);
+    _mm512_stream_si512(reinterpret_cast<__m512i*>(p), bits);
+    return true;
+  }
+  return stream_line_avx512(p, bf16_bits_avx512(a), bf16_bits_avx512(b));
 }
 template <class Isa>
 ROPEKIT_INLINE void stream_whole(bf16* p, const avx512_float& v, const isa::avx512_bf16&) {

@@ -585,6 +585,19 @@ inline void fill_rows(const kernel::Angles& a, const double* inv, const double* 
   }
 }
 
+/// put(p, a, N, dest) and put(p + N, b, N, dest) for two whole batches
+/// streamed to a 16-bit destination: by one wide store where the
+/// instruction set has one (stream_joined).
+template <class Isa, class C, class D>
+ROPEKIT_INLINE void stream_two(D* p, const batch_t<Isa, C>& a, const batch_t<Isa, C>& b, const Destination& dest) {
+  constexpr std::int64_t N = lanes<Isa, C>;
+  if constexpr (std::is_same<C, float>::value && is_half<D>) {
+    if (stream_joined<Isa>(p, a, b, Isa{})) return;
+  }
+  put<Isa, C>(p, a, N, dest);
+  put<Isa, C>(p + N, b, N, dest);
+}
+
 // ---------------------------------------------------------------------------
 // Rotations of one vector. In place, y aliases x exactly: every batch is
 // loaded before it is stored, and partial batches touch only their lanes.
@@ -794,7 +807,22 @@ inline void rotate_run_neox(const VectorRun<S, D>& run, std::int64_t half, std::
       put<Isa, C>(y + half, fmadd<Isa, C>(a, ss, b * cc), lanes_used, dest);
     }
   };
-  sweep_run<Isa, C>(run, p0, n, (half + n) * std::int64_t(sizeof(S)), c, s, pair, nullptr);
+  const std::int64_t bytes = (half + n) * std::int64_t(sizeof(S));
+  if constexpr (is_half<D>) {
+    // Streamed 16-bit results (K into a cache): two batches of each half
+    // make one wide non-temporal store (a whole line with AVX-512).
+    if (dest.stream) {
+      auto pairs_two = [&](const S* x, D* y, const B& cc0, const B& ss0, const B& cc1,
+                           const B& ss1) ROPEKIT_INLINE_LAMBDA {
+        const B a0 = load_whole<Isa, C>(x), a1 = load_whole<Isa, C>(x + N);
+        const B b0 = load_whole<Isa, C>(x + half), b1 = load_whole<Isa, C>(x + half + N);
+        stream_two<Isa, C>(y, fmsub<Isa, C>(a0, cc0, b0 * ss0), fmsub<Isa, C>(a1, cc1, b1 * ss1), dest);
+        stream_two<Isa, C>(y + half, fmadd<Isa, C>(a0, ss0, b0 * cc0), fmadd<Isa, C>(a1, ss1, b1 * cc1), dest);
+      };
+      return sweep_run<Isa, C>(run, p0, n, bytes, c, s, pair, pairs_two);
+    }
+  }
+  sweep_run<Isa, C>(run, p0, n, bytes, c, s, pair, nullptr);
 }
 
 /// Interleaved pairs [p0, p0 + n) of every vector of a run, with per-channel
