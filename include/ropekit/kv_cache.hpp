@@ -118,11 +118,11 @@ struct StoreOptions {
   /// three times cheaper, at the price of a memory read when attention
   /// reads them next. The call ends with a fence that waits for its stores
   /// to leave the core: for a call of one token that wait costs more than
-  /// streaming saves (Llama-3-8B bf16 K and V: about 1.4 us against 0.7 us
-  /// with regular stores, while a batch of 32 decode steps took 0.56-0.59
-  /// us per token against 1.0). Leave it off for single tokens, and when
-  /// the entries are read again soon while still cached (a short prefill
-  /// followed by its attention).
+  /// streaming saves (Llama-3-8B bf16 K and V on a Xeon: about 1.4 us
+  /// against 0.7 us with regular stores, while a batch of 32 decode steps
+  /// took about 0.6 us per token against 1.0). Leave it off for single
+  /// tokens, and when the entries are read again soon while still cached
+  /// (a short prefill followed by its attention).
   bool streaming = false;
 };
 
